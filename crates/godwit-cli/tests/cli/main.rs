@@ -1,0 +1,110 @@
+//! The `godwit` binary end to end: exit codes, one-line errors, results on stdout.
+//!
+//! Each failure case asserts exit code 2, a single `godwit: error:` line naming the cause, and
+//! no panic or backtrace (DESIGN.md, "Exit codes").
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use assert_cmd::Command;
+use godwit_test_support::{cluster, test_db};
+
+fn godwit() -> Command {
+    let mut cmd = Command::cargo_bin("godwit").expect("binary built");
+    for var in ["GODWIT_SOURCE", "GODWIT_TARGET", "PGPASSWORD", "PGHOST", "PGPORT", "PGUSER"] {
+        cmd.env_remove(var);
+    }
+    cmd.env("RUST_BACKTRACE", "1");
+    cmd
+}
+
+/// Run and assert the contract for user errors; returns the error line.
+fn fails_with_exit_2(cmd: &mut Command) -> String {
+    let out = cmd.output().expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "stderr: {stderr}");
+    assert!(!stderr.contains("panicked"), "panic: {stderr}");
+    assert!(!stderr.contains("stack backtrace"), "backtrace: {stderr}");
+    let lines: Vec<&str> = stderr.lines().filter(|l| l.starts_with("godwit: error:")).collect();
+    assert_eq!(lines.len(), 1, "exactly one error line expected: {stderr}");
+    assert!(out.stdout.is_empty(), "nothing on stdout for a failure");
+    lines[0].to_owned()
+}
+
+#[test]
+fn malformed_url_exits_2() {
+    let line =
+        fails_with_exit_2(godwit().args(["inspect", "--source", "postgresql://h:notaport/db"]));
+    assert!(line.contains("port"), "{line}");
+}
+
+#[test]
+fn unreachable_host_exits_2() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let url = format!("postgresql://postgres@127.0.0.1:{port}/x?connect_timeout=3");
+    let line = fails_with_exit_2(godwit().args(["inspect", "--source", &url]));
+    assert!(line.contains("could not connect"), "{line}");
+    assert!(line.contains(&port.to_string()), "{line}");
+}
+
+#[tokio::test]
+async fn wrong_password_exits_2_and_hides_it() {
+    let db = test_db().await;
+    let role = format!("carol_{}", db.name());
+    db.execute_script(&format!("create role {role} login password 'good'")).await;
+    let url = format!("postgresql://{role}:B4dPa55@127.0.0.1:{}/{}", cluster().port(), db.name());
+    let line = fails_with_exit_2(godwit().args(["inspect", "--source", &url]));
+    assert!(line.contains("password authentication failed"), "{line}");
+    assert!(line.contains("28P01"), "{line}");
+    assert!(!line.contains("B4dPa55"), "password leaked: {line}");
+}
+
+#[test]
+fn unknown_database_exits_2() {
+    let url = format!("postgresql://postgres@127.0.0.1:{}/nope_db", cluster().port());
+    let line = fails_with_exit_2(godwit().args(["inspect", "--source", &url]));
+    assert!(line.contains("nope_db") && line.contains("3D000"), "{line}");
+}
+
+#[test]
+fn missing_postgres_binaries_exits_2_naming_the_package() {
+    let line = fails_with_exit_2(godwit().args(["demo"]).env("PG_BINDIR", "/nonexistent/bin"));
+    assert!(line.contains("postgresql-15"), "{line}");
+}
+
+#[test]
+fn bad_flag_exits_2() {
+    let out = godwit().args(["inspect", "--no-such-flag"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[tokio::test]
+async fn inspect_prints_inventory_and_json() {
+    let db = test_db().await;
+    db.execute_script(
+        "create table t (id int primary key, v text); \
+         create table nokey (v text); \
+         create function f() returns trigger language plpgsql as $$begin return new; end$$; \
+         create trigger trg before insert on t for each row execute function f();",
+    )
+    .await;
+    let out = godwit().args(["inspect", "--source", &db.url()]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("PostgreSQL 15"), "{text}");
+    assert!(text.contains("public.nokey"), "table without a key is listed: {text}");
+    assert!(text.contains("public.t.trg") || text.contains("trg"), "{text}");
+
+    let out = godwit().args(["inspect", "--json", "--source", &db.url()]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
+    let tables = doc["schema"]["tables"].as_array().expect("tables array");
+    let names: Vec<&str> = tables.iter().filter_map(|t| t["name"].as_str()).collect();
+    assert_eq!(names, ["nokey", "t"]);
+    assert_eq!(doc["source"]["dialect"], "postgres");
+}
+
+#[tokio::test]
+async fn source_from_environment_variable() {
+    let db = test_db().await;
+    let out = godwit().args(["inspect", "--json"]).env("GODWIT_SOURCE", db.url()).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+}

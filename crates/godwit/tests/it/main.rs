@@ -1,0 +1,9 @@
+//! The godwit library's integration tests, against real PostgreSQL 15 clusters.
+//!
+//! One binary, one module per feature; every test gets a fresh database on a cluster shared by
+//! this binary (see `godwit-test-support`).
+#![allow(clippy::unwrap_used, clippy::print_stderr, clippy::expect_used)]
+
+mod conn;
+mod pagila;
+mod schema_pg;
