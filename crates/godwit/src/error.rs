@@ -143,6 +143,12 @@ impl Error {
         self
     }
 
+    /// Append a hint to the message (`what failed; what to do`), keeping kind and cause.
+    pub fn with_hint(mut self, hint: impl fmt::Display) -> Self {
+        self.message = format!("{}; {hint}", self.message);
+        self
+    }
+
     /// Prefix the message with more context (`while doing X`), keeping kind and cause.
     pub fn context(mut self, context: impl fmt::Display) -> Self {
         self.message = format!("{context}: {}", self.message);
@@ -209,6 +215,21 @@ pub fn classify_sqlstate(code: &str) -> ErrorKind {
 
 /// Kind of a client-side `tokio_postgres` error, from the root of its cause chain.
 fn client_error_kind(err: &tokio_postgres::Error) -> ErrorKind {
+    // tokio-postgres exposes no kind accessor; its configuration errors are recognisable by
+    // their fixed text. The server asking for a password we do not have is an auth problem.
+    let mut text = err.to_string();
+    let mut source = std::error::Error::source(err);
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    if text.contains("password missing") {
+        return ErrorKind::Auth;
+    }
+    if text.starts_with("invalid configuration") {
+        return ErrorKind::Config;
+    }
     let mut cause: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(err);
     while let Some(c) = cause {
         if c.downcast_ref::<rustls::Error>().is_some() {

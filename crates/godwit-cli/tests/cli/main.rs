@@ -108,3 +108,22 @@ async fn source_from_environment_variable() {
     let out = godwit().args(["inspect", "--json"]).env("GODWIT_SOURCE", db.url()).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+#[test]
+fn demo_runs_end_to_end_and_logs_json_lines() {
+    let out = godwit().args(["demo", "--log-format", "json"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    for expected in ["shop.orders", "shop.page_views", "partitioning", "triggers", "enums"] {
+        assert!(stdout.contains(expected), "inventory lacks {expected}: {stdout}");
+    }
+    let events: Vec<serde_json::Value> = stderr
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    let phases: Vec<&str> = events.iter().filter_map(|e| e["phase"].as_str()).collect();
+    for phase in ["cluster", "load", "inspect", "cleanup"] {
+        assert!(phases.contains(&phase), "missing phase {phase}: {stderr}");
+    }
+}

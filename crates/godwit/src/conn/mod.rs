@@ -164,7 +164,7 @@ fn connect_error(params: &ConnParams, err: tokio_postgres::Error) -> Error {
         _ => None,
     };
     match hint {
-        Some(hint) => base.context(hint),
+        Some(hint) => base.with_hint(hint),
         None => base,
     }
 }

@@ -14,7 +14,7 @@
 //! | key | content |
 //! |---|---|
 //! | `dialect` | `"postgres"` or `"cockroach"` |
-//! | `server_version` | the server's version string (`"15.4"`), when known |
+//! | `server_version` | the server's version string (`"15.18 (Debian 15.18-0+deb12u1)"`) |
 //! | `database` | the database name |
 //! | `schemas` | [`Namespace`]s: name, owner, comment, privileges |
 //! | `tables` | [`Table`]s with their `columns`, `constraints` and `indexes` |
@@ -73,7 +73,7 @@ use crate::dialect::{Dialect, quote_qualified};
 pub struct Schema {
     /// The dialect of the database that was read.
     pub dialect: Dialect,
-    /// The server's version string (`SHOW server_version`), when known.
+    /// The server's version string as `SHOW server_version` prints it, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server_version: Option<String>,
     /// The database that was read.
@@ -187,12 +187,8 @@ impl Schema {
     }
 
     /// The triggers defined on the table or view `schema.table`, by name.
-    pub fn triggers_on<'a>(
-        &'a self,
-        schema: &'a str,
-        table: &'a str,
-    ) -> impl Iterator<Item = &'a Trigger> + 'a {
-        self.triggers.iter().filter(move |t| t.schema == schema && t.table == table)
+    pub fn triggers_on(&self, schema: &str, table: &str) -> Vec<&Trigger> {
+        self.triggers.iter().filter(|t| t.schema == schema && t.table == table).collect()
     }
 
     /// How many objects of each kind the schema holds.
@@ -202,6 +198,7 @@ impl Schema {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

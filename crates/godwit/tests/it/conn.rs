@@ -164,6 +164,7 @@ async fn pgpass_supplies_the_password_and_an_open_file_is_refused() {
 
     std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).expect("chmod");
     let err = try_connect(&url).await.expect_err("world-readable pgpass must be ignored");
+    assert_eq!(err.kind(), ErrorKind::Auth, "{}", one_line(&err));
     assert!(one_line(&err).contains("group or world access"), "{}", one_line(&err));
 }
 

@@ -20,6 +20,7 @@
 mod assemble;
 mod crdb;
 mod pg;
+mod row;
 
 use tokio_postgres::Client;
 

@@ -238,6 +238,7 @@ fn object_ref(row: &Row) -> Result<ObjectRef> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -55,7 +55,9 @@ pub struct IndexKey {
     /// method (`jsonb_path_ops`, `text_pattern_ops`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub opclass: Option<QualifiedName>,
-    /// The collation, only when it differs from the column's (or the expression type's).
+    /// The collation, only when it differs from the column's; for an expression, when it differs
+    /// from the default collation of the expression's type (so `lower(name)` over a `COLLATE
+    /// "C"` column reports `C`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub collation: Option<QualifiedName>,
     /// `DESC`.

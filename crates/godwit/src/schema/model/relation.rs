@@ -33,7 +33,8 @@ pub struct Table {
     pub foreign_server: Option<String>,
     /// The owning role.
     pub owner: String,
-    /// The planner's row estimate (`reltuples`); absent when the table was never analyzed.
+    /// The planner's row estimate (`reltuples`); absent when the table was never analyzed or
+    /// vacuumed (PostgreSQL 14+; older versions report 0).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub estimated_rows: Option<i64>,
     /// Bytes on disk including indexes and TOAST (`pg_total_relation_size`); 0 for a
@@ -100,7 +101,8 @@ pub struct PartitionOf {
     pub bound: String,
 }
 
-/// The replica identity of a table (`relreplident`).
+/// The replica identity of a table (`relreplident`). In JSON: `"default"`, `"nothing"`,
+/// `"full"` or `{"index": "name"}`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ReplicaIdentity {
@@ -269,8 +271,9 @@ pub struct Sequence {
     pub cache: i64,
     /// `CYCLE`.
     pub cycle: bool,
-    /// The last value handed out; absent when `nextval` was never called (or after `setval(...,
-    /// false)`).
+    /// The last value written to disk (`pg_sequences.last_value`): with `cache` above 1 this is
+    /// the end of the range handed to sessions, so it can be ahead of the last value actually
+    /// used, never behind. Absent when `nextval` was never called (or after `setval(..., false)`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_value: Option<i64>,
     /// The column the sequence belongs to (`OWNED BY`, `serial`, identity).

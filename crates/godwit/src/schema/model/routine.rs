@@ -15,8 +15,9 @@ pub struct Routine {
     pub name: String,
     /// Function, procedure, aggregate or window function.
     pub kind: RoutineKind,
-    /// The identity arguments (`p_film_id integer, p_store_id integer`), from
-    /// `pg_get_function_identity_arguments`: enough to name the routine in `DROP` or `GRANT`.
+    /// The identity arguments (`p_film_id integer, p_store_id integer`; procedures also show
+    /// modes, `IN a integer`), from `pg_get_function_identity_arguments`: enough to name the
+    /// routine in `DROP` or `GRANT`.
     pub arguments: String,
     /// The result type (`SETOF integer`, `TABLE(a integer)`, `trigger`); absent for procedures.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -97,7 +98,8 @@ pub struct Trigger {
     /// The literal arguments passed to the function.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub arguments: Vec<String>,
-    /// The `WHEN (...)` condition, without the keyword and outer parentheses.
+    /// The `WHEN (...)` condition as the server prints it, without `WHEN (` and its closing
+    /// parenthesis (`(old.name IS DISTINCT FROM new.name)`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub condition: Option<String>,
     /// `REFERENCING OLD TABLE AS name`.

@@ -40,11 +40,10 @@ async fn primary_key_and_unique_constraints() {
     let keys: Vec<&IndexTarget> = index.keys.iter().map(|k| &k.target).collect();
     assert_eq!(keys, [&IndexTarget::Column("b".into()), &IndexTarget::Column("a".into())]);
     assert!(t.index("ref_code_key").unwrap().nulls_not_distinct);
-    assert_eq!(t.constraints.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), [
-        "ref_code_key",
-        "ref_pkey",
-        "ref_slot_key"
-    ]);
+    assert_eq!(
+        t.constraints.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(),
+        ["ref_code_key", "ref_pkey", "ref_slot_key"]
+    );
 }
 
 #[tokio::test]
@@ -69,13 +68,16 @@ async fn foreign_keys_report_both_sides_and_actions() {
     let full = t.constraint("fk_full").unwrap();
     assert_eq!(full.kind, ConstraintKind::ForeignKey);
     assert_eq!(full.columns, strings(&["x", "y"]));
-    assert_eq!(full.foreign_key, Some(ForeignKey {
-        table: qn("public", "parent_t"),
-        columns: strings(&["k1", "k2"]),
-        match_type: MatchType::Full,
-        on_update: ReferentialAction::SetNull,
-        on_delete: ReferentialAction::Cascade,
-    }));
+    assert_eq!(
+        full.foreign_key,
+        Some(ForeignKey {
+            table: qn("public", "parent_t"),
+            columns: strings(&["k1", "k2"]),
+            match_type: MatchType::Full,
+            on_update: ReferentialAction::SetNull,
+            on_delete: ReferentialAction::Cascade,
+        })
+    );
     assert_eq!(
         full.definition,
         "FOREIGN KEY (x, y) REFERENCES public.parent_t(k1, k2) MATCH FULL ON UPDATE SET NULL ON \
@@ -87,7 +89,10 @@ async fn foreign_keys_report_both_sides_and_actions() {
     let plain = t.constraint("fk_plain").unwrap().foreign_key.as_ref().unwrap();
     assert_eq!(plain.columns, strings(&["id"]));
     assert_eq!(plain.match_type, MatchType::Simple);
-    assert_eq!((plain.on_update, plain.on_delete), (ReferentialAction::NoAction, ReferentialAction::NoAction));
+    assert_eq!(
+        (plain.on_update, plain.on_delete),
+        (ReferentialAction::NoAction, ReferentialAction::NoAction)
+    );
 
     let late = t.constraint("fk_late").unwrap();
     assert!(!late.validated && late.deferrable && !late.initially_deferred);
@@ -175,22 +180,28 @@ async fn indexes_report_keys_methods_and_options() {
     let col = |name: &str| key(IndexTarget::Column(name.into()));
 
     assert_eq!(index("docs_body").method, "gin");
-    assert_eq!(index("docs_body").keys, [IndexKey {
-        opclass: Some(qn("pg_catalog", "jsonb_path_ops")),
-        ..col("body")
-    }]);
+    assert_eq!(
+        index("docs_body").keys,
+        [IndexKey { opclass: Some(qn("pg_catalog", "jsonb_path_ops")), ..col("body") }]
+    );
     assert_eq!(index("docs_body_default").keys, [col("body")]);
     let cheap = index("docs_cheap");
     assert_eq!(cheap.predicate.as_deref(), Some("(price < (10)::numeric)"));
-    assert_eq!(cheap.definition, "CREATE INDEX docs_cheap ON public.docs USING btree (price) WHERE (price < (10)::numeric)");
+    assert_eq!(
+        cheap.definition,
+        "CREATE INDEX docs_cheap ON public.docs USING btree (price) WHERE (price < (10)::numeric)"
+    );
     let lower = index("docs_lower");
     assert_eq!(lower.keys, [key(IndexTarget::Expression("lower(name)".into()))]);
     assert_eq!(lower.comment.as_deref(), Some("case-insensitive lookups"));
     let price = index("docs_price");
-    assert_eq!(price.keys, [
-        IndexKey { descending: true, nulls_first: false, ..col("price") },
-        IndexKey { nulls_first: true, ..col("name") },
-    ]);
+    assert_eq!(
+        price.keys,
+        [
+            IndexKey { descending: true, nulls_first: false, ..col("price") },
+            IndexKey { nulls_first: true, ..col("name") },
+        ]
+    );
     assert_eq!(price.include, strings(&["tags", "title"]));
     assert_eq!(
         price.definition,
@@ -203,27 +214,33 @@ async fn indexes_report_keys_methods_and_options() {
     assert!(title.unique && !title.primary && title.valid && !title.inherited);
     assert_eq!(title.constraint, None);
     assert_eq!(title.keys, [col("title")], "varchar uses text_ops, the default");
-    assert_eq!(index("docs_pattern").keys, [IndexKey {
-        opclass: Some(qn("pg_catalog", "text_pattern_ops")),
-        ..col("name")
-    }]);
-    assert_eq!(index("docs_title_c").keys, [IndexKey {
-        collation: Some(qn("pg_catalog", "C")),
-        descending: true,
-        nulls_first: true,
-        ..col("title")
-    }]);
+    assert_eq!(
+        index("docs_pattern").keys,
+        [IndexKey { opclass: Some(qn("pg_catalog", "text_pattern_ops")), ..col("name") }]
+    );
+    assert_eq!(
+        index("docs_title_c").keys,
+        [IndexKey {
+            collation: Some(qn("pg_catalog", "C")),
+            descending: true,
+            nulls_first: true,
+            ..col("title")
+        }]
+    );
     let names: Vec<&str> = t.indexes.iter().map(|i| i.name.as_str()).collect();
-    assert_eq!(names, [
-        "docs_body",
-        "docs_body_default",
-        "docs_cheap",
-        "docs_hash",
-        "docs_lower",
-        "docs_pattern",
-        "docs_pkey",
-        "docs_price",
-        "docs_title",
-        "docs_title_c"
-    ]);
+    assert_eq!(
+        names,
+        [
+            "docs_body",
+            "docs_body_default",
+            "docs_cheap",
+            "docs_hash",
+            "docs_lower",
+            "docs_pattern",
+            "docs_pkey",
+            "docs_price",
+            "docs_title",
+            "docs_title_c"
+        ]
+    );
 }

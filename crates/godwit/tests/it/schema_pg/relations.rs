@@ -32,51 +32,72 @@ async fn columns_report_every_feature() {
     assert_eq!(names, ["id", "alt", "name", "price", "matrix", "m", "total", "created"]);
 
     let identity = |kind, seq: &str| Some(Identity { kind, sequence: Some(qn("public", seq)) });
-    assert_eq!(column(t, "id"), &Column {
-        not_null: true,
-        identity: identity(IdentityKind::Always, "everything_id_seq"),
-        ..plain_column("id", 1, "integer")
-    });
-    assert_eq!(column(t, "alt"), &Column {
-        not_null: true,
-        identity: identity(IdentityKind::ByDefault, "everything_alt_seq"),
-        ..plain_column("alt", 2, "bigint")
-    });
-    assert_eq!(column(t, "name"), &Column {
-        data_type: "character varying(20)".into(),
-        base_type: "character varying".into(),
-        typmod: Some(24),
-        collation: Some(qn("pg_catalog", "C")),
-        not_null: true,
-        default: Some("'x'::character varying".into()),
-        comment: Some("the name".into()),
-        ..plain_column("name", 3, "")
-    });
-    assert_eq!(column(t, "price"), &Column {
-        data_type: "numeric(10,2)".into(),
-        base_type: "numeric".into(),
-        typmod: Some((10 << 16 | 2) + 4),
-        ..plain_column("price", 4, "")
-    });
-    assert_eq!(column(t, "matrix"), &Column {
-        data_type: "integer[]".into(),
-        base_type: "integer".into(),
-        array_dimensions: 2,
-        ..plain_column("matrix", 5, "")
-    });
+    assert_eq!(
+        column(t, "id"),
+        &Column {
+            not_null: true,
+            identity: identity(IdentityKind::Always, "everything_id_seq"),
+            ..plain_column("id", 1, "integer")
+        }
+    );
+    assert_eq!(
+        column(t, "alt"),
+        &Column {
+            not_null: true,
+            identity: identity(IdentityKind::ByDefault, "everything_alt_seq"),
+            ..plain_column("alt", 2, "bigint")
+        }
+    );
+    assert_eq!(
+        column(t, "name"),
+        &Column {
+            data_type: "character varying(20)".into(),
+            base_type: "character varying".into(),
+            typmod: Some(24),
+            collation: Some(qn("pg_catalog", "C")),
+            not_null: true,
+            default: Some("'x'::character varying".into()),
+            comment: Some("the name".into()),
+            ..plain_column("name", 3, "")
+        }
+    );
+    assert_eq!(
+        column(t, "price"),
+        &Column {
+            data_type: "numeric(10,2)".into(),
+            base_type: "numeric".into(),
+            typmod: Some((10 << 16 | 2) + 4),
+            ..plain_column("price", 4, "")
+        }
+    );
+    assert_eq!(
+        column(t, "matrix"),
+        &Column {
+            data_type: "integer[]".into(),
+            base_type: "integer".into(),
+            array_dimensions: 2,
+            ..plain_column("matrix", 5, "")
+        }
+    );
     // The dropped column keeps its number: ordinals have a gap.
     assert_eq!(column(t, "m"), &plain_column("m", 7, "public.mood"));
-    assert_eq!(column(t, "total"), &Column {
-        generated: Some(Generated {
-            kind: GeneratedKind::Stored,
-            expression: "(price * (2)::numeric)".into(),
-        }),
-        ..plain_column("total", 8, "numeric")
-    });
-    assert_eq!(column(t, "created"), &Column {
-        default: Some("now()".into()),
-        ..plain_column("created", 9, "timestamp with time zone")
-    });
+    assert_eq!(
+        column(t, "total"),
+        &Column {
+            generated: Some(Generated {
+                kind: GeneratedKind::Stored,
+                expression: "(price * (2)::numeric)".into(),
+            }),
+            ..plain_column("total", 8, "numeric")
+        }
+    );
+    assert_eq!(
+        column(t, "created"),
+        &Column {
+            default: Some("now()".into()),
+            ..plain_column("created", 9, "timestamp with time zone")
+        }
+    );
 }
 
 #[tokio::test]
@@ -120,7 +141,10 @@ async fn tables_report_storage_identity_and_security() {
 
     let nothing = table(&schema, "nothing");
     assert_eq!(nothing.replica_identity, ReplicaIdentity::Nothing);
-    assert_eq!(table(&schema, "scratch").primary_key().map(|pk| pk.name.as_str()), Some("scratch_pkey"));
+    assert_eq!(
+        table(&schema, "scratch").primary_key().map(|pk| pk.name.as_str()),
+        Some("scratch_pkey")
+    );
 }
 
 #[tokio::test]
@@ -153,7 +177,10 @@ async fn partitioned_tables_and_partitions() {
     };
     let p2020 = table(&schema, "events_2020");
     assert_eq!(p2020.kind, TableKind::Regular);
-    assert_eq!(p2020.partition_of, part_of("events", "FOR VALUES FROM ('2020-01-01') TO ('2021-01-01')"));
+    assert_eq!(
+        p2020.partition_of,
+        part_of("events", "FOR VALUES FROM ('2020-01-01') TO ('2021-01-01')")
+    );
     assert!(p2020.inherits.is_empty() && p2020.is_partition() && !p2020.is_inheritance_child());
     assert!(p2020.columns.iter().all(|c| c.inherited), "{:?}", p2020.columns);
     assert!(column(p2020, "at").not_null);
@@ -163,8 +190,14 @@ async fn partitioned_tables_and_partitions() {
     let p2021 = table(&schema, "events_2021");
     assert_eq!(p2021.kind, TableKind::Partitioned, "a sub-partitioned partition");
     assert_eq!(p2021.partition_key.as_deref(), Some("LIST (region)"));
-    assert_eq!(p2021.partition_of, part_of("events", "FOR VALUES FROM ('2021-01-01') TO ('2022-01-01')"));
-    assert_eq!(table(&schema, "events_2021_eu").partition_of, part_of("events_2021", "FOR VALUES IN ('eu')"));
+    assert_eq!(
+        p2021.partition_of,
+        part_of("events", "FOR VALUES FROM ('2021-01-01') TO ('2022-01-01')")
+    );
+    assert_eq!(
+        table(&schema, "events_2021_eu").partition_of,
+        part_of("events_2021", "FOR VALUES IN ('eu')")
+    );
     assert_eq!(table(&schema, "by_hash").partition_key.as_deref(), Some("HASH (id)"));
     assert_eq!(
         table(&schema, "by_hash_0").partition_of,

@@ -188,6 +188,7 @@ fn enablement(what: &str, code: &str) -> Result<Enablement> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
