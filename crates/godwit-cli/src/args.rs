@@ -42,8 +42,140 @@ pub enum LogFormat {
 pub enum Command {
     /// Inventory a database: object counts, largest tables, features that matter for a move.
     Inspect(InspectArgs),
+    /// List everything in a schema that will not survive the move, with the rewrite for each.
+    Assess(AssessArgs),
+    /// Write target DDL: pre-data.sql, post-data.sql, unsupported.sql, report.json, report.md.
+    Convert(ConvertArgs),
+    /// Work with converted schema files.
+    #[command(subcommand)]
+    Schema(SchemaCommand),
     /// Run the whole journey on throwaway local clusters with a sample shop database.
     Demo(DemoArgs),
+}
+
+/// `godwit schema ...`.
+#[derive(Debug, Subcommand)]
+pub enum SchemaCommand {
+    /// Apply converted DDL to a target, statement by statement; safe to re-run.
+    Apply(ApplyArgs),
+}
+
+/// Key conversion for CockroachDB targets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum KeysArg {
+    /// Keep sequences and identity columns.
+    Keep,
+    /// Sequence-filled single-column keys become INT8 DEFAULT unique_rowid().
+    UniqueRowid,
+    /// Sequence-filled single-column keys become UUID DEFAULT gen_random_uuid().
+    Uuid,
+}
+
+/// `godwit convert`.
+#[derive(Debug, Args)]
+pub struct ConvertArgs {
+    /// The schema to convert.
+    #[command(flatten)]
+    pub input: SchemaInputArgs,
+    /// The dialect to convert to.
+    #[arg(long, value_enum)]
+    pub target_dialect: DialectArg,
+    /// The target release (`26.2`, `15`); default: the newest documented.
+    #[arg(long, value_name = "VERSION")]
+    pub target_version: Option<String>,
+    /// How sequence-filled keys convert for a CockroachDB target.
+    #[arg(long, value_enum, default_value = "keep")]
+    pub keys: KeysArg,
+    /// Directory to write the files to (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+/// Which part of the converted DDL to apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SectionArg {
+    /// pre-data.sql: schemas, types, sequences, tables with primary keys.
+    Pre,
+    /// post-data.sql: indexes, constraints, routines, views, triggers, comments.
+    Post,
+    /// Both, pre-data first.
+    All,
+}
+
+/// `godwit schema apply`.
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// The target database (libpq URI or key=value string).
+    #[arg(long, env = "GODWIT_TARGET", hide_env_values = true)]
+    pub target: String,
+    /// The directory `godwit convert` wrote.
+    #[arg(long, value_name = "DIR")]
+    pub dir: PathBuf,
+    /// Which section to apply.
+    #[arg(long, value_enum, default_value = "all")]
+    pub section: SectionArg,
+}
+
+/// A dialect named on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DialectArg {
+    /// PostgreSQL.
+    #[value(alias = "postgresql", alias = "pg")]
+    Postgres,
+    /// CockroachDB.
+    #[value(alias = "crdb", alias = "cockroachdb")]
+    Cockroach,
+}
+
+/// Where a schema comes from: a live database or a schema file.
+#[derive(Debug, Args)]
+pub struct SchemaInputArgs {
+    /// Read the schema from this live database (libpq URI or key=value string).
+    #[arg(long, env = "GODWIT_SOURCE", hide_env_values = true, conflicts_with = "schema_file")]
+    pub source: Option<String>,
+    /// Read the schema from a file: `pg_dump --schema-only` output or CockroachDB
+    /// `SHOW CREATE ...` output (needs --source-dialect).
+    #[arg(long, value_name = "FILE", requires = "source_dialect")]
+    pub schema_file: Option<PathBuf>,
+    /// The dialect the schema file is written in.
+    #[arg(long, value_enum)]
+    pub source_dialect: Option<DialectArg>,
+    /// Only these schemas of a live database (repeatable; default: every user schema).
+    #[arg(long = "schema", value_name = "NAME")]
+    pub schemas: Vec<String>,
+}
+
+/// Report format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// Grouped text, coloured on a terminal.
+    Text,
+    /// The documented JSON document.
+    Json,
+    /// Markdown.
+    Markdown,
+    /// One self-contained HTML page.
+    Html,
+}
+
+/// `godwit assess`.
+#[derive(Debug, Args)]
+pub struct AssessArgs {
+    /// The schema to assess.
+    #[command(flatten)]
+    pub input: SchemaInputArgs,
+    /// The dialect the schema will move to.
+    #[arg(long, value_enum)]
+    pub target_dialect: DialectArg,
+    /// The target release (`26.2`, `24.3`, `15`); default: the newest documented.
+    #[arg(long, value_name = "VERSION")]
+    pub target_version: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ReportFormat,
+    /// Write the report to this file instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 /// The source database connection.

@@ -2,7 +2,7 @@
 //!
 //! It starts a source cluster, loads a small shop database written for the demo
 //! (`demo/shop.sql`: an enum, foreign keys, a trigger, a partitioned table, jsonb, about 100k
-//! rows) and inspects it. Each later capability (assess, fetch, replicate, verify) adds its step
+//! rows), inspects it and assesses it for a move to CockroachDB. Each later capability (assess, fetch, replicate, verify) adds its step
 //! here, so the demo always shows what godwit can do end to end.
 
 use std::time::Instant;
@@ -12,6 +12,7 @@ use crate::conn;
 use crate::error::{Error, Result};
 use crate::event::{Event, EventSink};
 use crate::inspect::{self, Inventory};
+use crate::schema::assess::{self, Assessment, Target};
 
 const SHOP_SQL: &str = include_str!("demo/shop.sql");
 
@@ -23,6 +24,8 @@ pub const DATABASE: &str = "shop";
 pub struct DemoOutcome {
     /// The inventory of the sample source database.
     pub inventory: Inventory,
+    /// The sample database assessed for the newest CockroachDB release.
+    pub assessment: Assessment,
     /// The source cluster, still running; dropping it stops and removes it.
     pub source: LocalCluster,
 }
@@ -46,7 +49,17 @@ pub async fn run(events: &dyn EventSink) -> Result<DemoOutcome> {
     let connection = conn::connect_str(&source.url(DATABASE)).await?;
     let inventory = inspect::inspect(&connection).await?;
     events.emit(done("inspect", "inventory complete", inspecting));
-    Ok(DemoOutcome { inventory, source })
+
+    let assessing = Instant::now();
+    let target = Target::newest(crate::dialect::Dialect::Cockroach);
+    events.emit(step("assess", &format!("assessing the shop for CockroachDB {}", target.version)));
+    let assessment = assess::assess(&inventory.schema, target, None);
+    let summary = format!(
+        "{} blocker(s), {} warning(s)",
+        assessment.summary.blockers, assessment.summary.warnings
+    );
+    events.emit(done("assess", summary, assessing));
+    Ok(DemoOutcome { inventory, assessment, source })
 }
 
 async fn load_shop(source: &LocalCluster) -> Result<()> {

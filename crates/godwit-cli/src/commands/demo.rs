@@ -9,7 +9,13 @@ use crate::render;
 /// Run the demo and print the inventory; with `--keep`, leave the clusters running.
 pub async fn run(args: DemoArgs, events: &dyn EventSink) -> anyhow::Result<Outcome> {
     let outcome = godwit::demo::run(events).await?;
-    render::write_result(None, &render::inventory_text(&outcome.inventory))?;
+    let colour = std::io::IsTerminal::is_terminal(&std::io::stdout());
+    let report = format!(
+        "{}\n{}",
+        render::inventory_text(&outcome.inventory),
+        godwit::schema::assess::text(&outcome.assessment, colour)
+    );
+    render::write_result(None, &report)?;
     if args.keep {
         let url = outcome.source.url(godwit::demo::DATABASE);
         let stop = outcome.source.keep();

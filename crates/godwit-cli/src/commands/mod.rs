@@ -1,8 +1,12 @@
 //! One module per command; each turns flags into a validated configuration, calls the library
 //! and renders the result.
 
+mod assess;
+mod convert;
 mod demo;
+mod input;
 mod inspect;
+mod schema;
 
 use std::process::ExitCode;
 
@@ -15,8 +19,9 @@ pub enum Outcome {
     /// Done, nothing wrong found (exit 0).
     Clean,
     /// Done, and problems were found (exit 1).
-    #[allow(dead_code)] // Used by assess and verify.
     ProblemsFound,
+    /// Done as far as possible, but part of the input could not be read (exit 2).
+    Incomplete,
 }
 
 impl Outcome {
@@ -25,6 +30,7 @@ impl Outcome {
         match self {
             Outcome::Clean => ExitCode::SUCCESS,
             Outcome::ProblemsFound => ExitCode::from(1),
+            Outcome::Incomplete => ExitCode::from(2),
         }
     }
 }
@@ -34,6 +40,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
     let events = EventRenderer::new(&cli.global);
     match cli.command {
         Command::Inspect(args) => inspect::run(args, &events).await,
+        Command::Assess(args) => assess::run(args, &events).await,
+        Command::Convert(args) => convert::run(args, &events).await,
+        Command::Schema(command) => schema::run(command, &events).await,
         Command::Demo(args) => demo::run(args, &events).await,
     }
 }

@@ -15,9 +15,14 @@
 //! The model never stores OIDs: they differ between databases (and between PostgreSQL and
 //! CockroachDB), so objects refer to each other by schema-qualified name.
 
+pub mod apply;
+pub mod assess;
+pub mod convert;
 pub mod filter;
 pub mod introspect;
+pub mod load;
 pub mod model;
+pub mod parse;
 
 pub use filter::Filter;
 pub use introspect::introspect;

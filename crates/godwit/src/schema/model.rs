@@ -40,6 +40,7 @@
 //! Stability: fields and enum values are only ever added, never renamed or removed, so readers
 //! should ignore unknown keys and treat unknown enum values as "other".
 
+mod cockroach;
 mod constraint;
 mod counts;
 mod datatype;
@@ -50,6 +51,10 @@ mod security;
 
 use std::fmt;
 
+pub use cockroach::{
+    CockroachColumn, CockroachConstraint, CockroachIndex, CockroachTable, ColumnFamily,
+    HashSharding,
+};
 pub use constraint::{Constraint, ConstraintKind, ForeignKey, MatchType, ReferentialAction};
 pub use counts::{ConstraintCounts, Counts};
 pub use datatype::{

@@ -5,5 +5,9 @@
 #![allow(clippy::unwrap_used, clippy::print_stderr, clippy::expect_used)]
 
 mod conn;
+mod convert;
 mod pagila;
+mod parse_crdb;
+mod parse_pg;
 mod schema_pg;
+mod schema_crdb;

@@ -72,6 +72,7 @@ fn plain_column(name: &str, ordinal: i32, data_type: &str) -> Column {
         inherited: false,
         comment: None,
         privileges: None,
+        cockroach: Default::default(),
     }
 }
 

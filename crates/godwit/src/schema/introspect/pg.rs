@@ -32,14 +32,13 @@ mod relation;
 mod routine;
 mod security;
 
-use serde::de::DeserializeOwned;
-use tokio_postgres::types::FromSql;
-use tokio_postgres::{Client, Row};
+use tokio_postgres::Client;
 
-use super::assemble::{ObjectRef, Parts, assemble};
+use super::assemble::{Parts, assemble};
+use super::row::{decode, get, get_json, object_ref, qualified, query, unknown_code};
 use crate::dialect::Dialect;
 use crate::schema::Filter;
-use crate::schema::model::{Extension, Namespace, QualifiedName, Schema};
+use crate::schema::model::{Extension, Namespace, Schema};
 use crate::{Error, ErrorKind, Result};
 
 pub use comment::comments;
@@ -161,80 +160,6 @@ pub async fn extensions(client: &Client) -> Result<Vec<Extension>> {
             })
         })
         .collect()
-}
-
-/// Run one catalog query whose only parameter is the list of selected schemas.
-async fn query(client: &Client, sql: &str, what: &str, schemas: &[String]) -> Result<Vec<Row>> {
-    client
-        .query(sql, &[&schemas])
-        .await
-        .map_err(|e| Error::db(format!("Reading {what} from the catalog"), e))
-}
-
-/// One column of a catalog row, or an internal error naming the column.
-fn get<'a, T: FromSql<'a>>(row: &'a Row, column: &str) -> Result<T> {
-    row.try_get(column).map_err(|e| {
-        Error::internal(format!("Unexpected value in catalog column \"{column}\"")).with_source(e)
-    })
-}
-
-/// A `jsonb` column of a catalog row, decoded into `T`.
-fn get_json<T: DeserializeOwned>(row: &Row, column: &str) -> Result<T> {
-    let value: serde_json::Value = get(row, column)?;
-    serde_json::from_value(value).map_err(|e| {
-        Error::internal(format!("Unexpected JSON in catalog column \"{column}\"")).with_source(e)
-    })
-}
-
-/// Decode a single-character catalog code with a lookup table.
-fn decode<T: Copy>(what: &str, code: &str, table: &[(&str, T)]) -> Result<T> {
-    table
-        .iter()
-        .find(|(c, _)| *c == code)
-        .map(|(_, value)| *value)
-        .ok_or_else(|| unknown_code(what, code))
-}
-
-/// The error for a catalog code this version of godwit does not know.
-fn unknown_code(what: &str, code: &str) -> Error {
-    Error::internal(format!("Unknown {what} code \"{code}\" in the catalog"))
-}
-
-/// A name from a nullable (schema, name) column pair: both or neither.
-fn qualified(row: &Row, schema: &str, name: &str) -> Result<Option<QualifiedName>> {
-    let schema: Option<String> = get(row, schema)?;
-    let name: Option<String> = get(row, name)?;
-    Ok(schema.zip(name).map(|(schema, name)| QualifiedName { schema, name }))
-}
-
-/// The object a comments.sql or grants.sql row is about.
-fn object_ref(row: &Row) -> Result<ObjectRef> {
-    let kind: String = get(row, "kind")?;
-    let schema: Option<String> = get(row, "schema")?;
-    let parent: Option<String> = get(row, "parent")?;
-    let name: String = get(row, "name")?;
-    let detail: Option<String> = get(row, "detail")?;
-    let missing = || Error::internal(format!("A catalog {kind} row lacks its schema or parent"));
-    let owner =
-        schema.clone().zip(parent).map(|(schema, parent)| QualifiedName { schema, name: parent });
-    let own = schema.map(|schema| QualifiedName::new(schema, &name));
-    Ok(match kind.as_str() {
-        "schema" => ObjectRef::Schema(name),
-        "extension" => ObjectRef::Extension(name),
-        "relation" => ObjectRef::Relation(own.ok_or_else(missing)?),
-        "type" => ObjectRef::Type(own.ok_or_else(missing)?),
-        "routine" => ObjectRef::Routine(own.ok_or_else(missing)?, detail.unwrap_or_default()),
-        "column" => ObjectRef::Column(owner.ok_or_else(missing)?, name),
-        "index" => ObjectRef::Index(owner.ok_or_else(missing)?, name),
-        "constraint" => ObjectRef::Constraint(owner.ok_or_else(missing)?, name),
-        "domain_constraint" => ObjectRef::DomainConstraint(owner.ok_or_else(missing)?, name),
-        "trigger" => ObjectRef::Trigger(owner.ok_or_else(missing)?, name),
-        "rule" => ObjectRef::Rule(owner.ok_or_else(missing)?, name),
-        "policy" => ObjectRef::Policy(owner.ok_or_else(missing)?, name),
-        other => {
-            return Err(Error::internal(format!("Unknown catalog object kind \"{other}\"")));
-        }
-    })
 }
 
 #[cfg(test)]

@@ -3,6 +3,8 @@
 //! Each constraint is described field by field (so a converter can rewrite it for another
 //! dialect) and also carries the server's own `definition` for display.
 
+use super::cockroach::CockroachConstraint;
+
 /// A constraint on a table.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Constraint {
@@ -46,6 +48,9 @@ pub struct Constraint {
     /// `COMMENT ON CONSTRAINT`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// CockroachDB-only properties (`UNIQUE WITHOUT INDEX`).
+    #[serde(default, skip_serializing_if = "CockroachConstraint::is_empty")]
+    pub cockroach: CockroachConstraint,
 }
 
 /// What a constraint enforces (`pg_constraint.contype`).

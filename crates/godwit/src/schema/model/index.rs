@@ -5,6 +5,7 @@
 //! they differ from the defaults, so that a key with neither can be recreated by name alone.
 
 use super::QualifiedName;
+use super::cockroach::CockroachIndex;
 
 /// An index on a table or materialized view.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -43,6 +44,9 @@ pub struct Index {
     /// `COMMENT ON INDEX`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// CockroachDB-only properties (hash sharding, visibility, partitioning).
+    #[serde(default, skip_serializing_if = "CockroachIndex::is_empty")]
+    pub cockroach: CockroachIndex,
 }
 
 /// One key part of an index.

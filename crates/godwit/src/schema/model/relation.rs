@@ -4,6 +4,7 @@
 //! partition can itself be partitioned (sub-partitioning), a foreign table can be a partition,
 //! and an inheritance child can be a parent too.
 
+use super::cockroach::{CockroachColumn, CockroachTable};
 use super::{Constraint, Grant, Index, QualifiedName};
 
 /// A table: regular, partitioned, a partition, an inheritance child, or foreign.
@@ -66,6 +67,9 @@ pub struct Table {
     /// Indexes, by name, including those that back constraints.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub indexes: Vec<Index>,
+    /// CockroachDB-only properties (families, locality, partitioning, zone configurations).
+    #[serde(default, skip_serializing_if = "CockroachTable::is_empty")]
+    pub cockroach: CockroachTable,
 }
 
 /// How a table stores its rows (`pg_class.relkind`).
@@ -159,6 +163,9 @@ pub struct Column {
     /// Column-level privileges (`attacl`); absent when there are none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub privileges: Option<Vec<Grant>>,
+    /// CockroachDB-only properties (hidden, `ON UPDATE`, family).
+    #[serde(default, skip_serializing_if = "CockroachColumn::is_empty")]
+    pub cockroach: CockroachColumn,
 }
 
 /// An identity column's generation rule and the sequence behind it.

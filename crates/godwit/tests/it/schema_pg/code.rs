@@ -69,7 +69,13 @@ async fn routines_of_every_kind() {
     assert!(shout.strict && shout.security_definer);
     assert_eq!(schema.routines[4].volatility, Volatility::Stable);
     let total = &schema.routines[5];
-    assert_eq!((total.kind, total.definition.as_deref()), (RoutineKind::Aggregate, None));
+    assert_eq!(
+        (total.kind, total.definition.as_deref()),
+        (
+            RoutineKind::Aggregate,
+            Some("CREATE AGGREGATE public.total(integer) (SFUNC = int4pl, STYPE = integer, INITCOND = '0')")
+        )
+    );
     assert_eq!(total.result.as_deref(), Some("integer"));
     assert!(schema.routines[6].returns_trigger);
     let counts = schema.counts();

@@ -56,6 +56,7 @@ fn constraint(row: &Row) -> Result<Constraint> {
         no_inherit: get(row, "no_inherit")?,
         inherited: get(row, "inherited")?,
         comment: None,
+        cockroach: Default::default(),
     })
 }
 

@@ -48,6 +48,7 @@ fn index(row: &Row) -> Result<Index> {
         options: get(row, "options")?,
         definition: get(row, "definition")?,
         comment: None,
+        cockroach: Default::default(),
         name,
     })
 }

@@ -52,6 +52,7 @@ fn table(row: &Row) -> Result<Table> {
         options: get(row, "options")?,
         comment: None,
         privileges: None,
+        cockroach: Default::default(),
         columns: Vec::new(),
         constraints: Vec::new(),
         indexes: Vec::new(),
@@ -113,6 +114,7 @@ fn column(row: &Row) -> Result<Column> {
         inherited: get(row, "inherited")?,
         comment: None,
         privileges: None,
+        cockroach: Default::default(),
     })
 }
 
