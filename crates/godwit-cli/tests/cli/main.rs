@@ -127,3 +127,159 @@ fn demo_runs_end_to_end_and_logs_json_lines() {
         assert!(phases.contains(&phase), "missing phase {phase}: {stderr}");
     }
 }
+
+fn fixture(path: &str) -> String {
+    format!("{}/../../../shared/fixtures/{path}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn assess_a_schema_file_exits_1_on_blockers_in_every_format() {
+    let file = fixture("pg-schemas/pagila-2017-inheritance.sql");
+    for format in ["text", "json", "markdown", "html"] {
+        let out = godwit()
+            .args(["assess", "--schema-file", &file, "--source-dialect", "postgres"])
+            .args(["--target-dialect", "cockroach", "--format", format])
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{format}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        assert!(stdout.contains("rule.unsupported"), "{format}: {stdout}");
+        match format {
+            "json" => {
+                let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+                let first = &doc["findings"][0];
+                assert_eq!(first["severity"], "blocker");
+                assert!(first["location"]["line"].as_u64().unwrap() > 0);
+            }
+            "html" => assert!(stdout.starts_with("<!doctype html>") && stdout.contains("</html>")),
+            _ => {}
+        }
+    }
+}
+
+#[test]
+fn assess_is_target_version_aware() {
+    let file = fixture("crdb-ddl/triggers_all.sql");
+    let run = |version: &str| {
+        let out = godwit()
+            .args(["assess", "--schema-file", &file, "--source-dialect", "cockroach"])
+            .args(["--target-dialect", "postgres", "--target-version", version, "--format", "json"])
+            .output()
+            .unwrap();
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    assert_eq!(run("15")["target"]["version"]["major"], 15);
+    let pg_db = godwit()
+        .args([
+            "assess",
+            "--schema-file",
+            &fixture("pg-schemas/pagila.sql"),
+            "--source-dialect",
+            "pg",
+        ])
+        .args(["--target-dialect", "crdb", "--target-version", "24.1", "--format", "json"])
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&pg_db.stdout).unwrap();
+    let rules: Vec<&str> =
+        doc["findings"].as_array().unwrap().iter().filter_map(|f| f["rule"].as_str()).collect();
+    assert!(rules.contains(&"trigger.requires-v24.3"), "triggers block before v24.3: {rules:?}");
+}
+
+#[test]
+fn a_schema_file_with_errors_reports_each_with_file_line_column_and_exits_2() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("broken.sql");
+    std::fs::write(
+        &file,
+        "CREATE TABLE public.a (id INT8 PRIMARY KEY);\nCREATE TABLE public.b (id INT8 PRIMARY KEY,);\nCREATE TABLE public.c (id INT8 PRIMARY KEY);\nCREATE TABEL public.d (x INT8);\n",
+    )
+    .unwrap();
+    let out = godwit()
+        .args(["assess", "--schema-file", file.to_str().unwrap(), "--source-dialect", "cockroach"])
+        .args(["--target-dialect", "postgres", "--format", "json", "--log-format", "text"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(!stderr.contains("panicked"));
+    let cited: Vec<&str> = stderr.lines().filter(|l| l.contains("broken.sql:")).collect();
+    assert_eq!(cited.len(), 2, "{stderr}");
+    assert!(cited[0].contains("broken.sql:2:") && cited[1].contains("broken.sql:4:"), "{stderr}");
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(doc["findings"].is_array(), "the readable statements are still assessed");
+}
+
+#[tokio::test]
+async fn convert_then_schema_apply_is_rerunnable_and_names_failures() {
+    let source = test_db().await;
+    source
+        .execute_script("create table p (id int primary key); create table c (id int primary key, p int references p);")
+        .await;
+    let target = test_db().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let out = godwit()
+        .args([
+            "convert",
+            "--source",
+            &source.url(),
+            "--target-dialect",
+            "postgres",
+            "--target-version",
+            "15",
+        ])
+        .args(["--out", dir.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    for file in ["pre-data.sql", "post-data.sql", "unsupported.sql", "report.json", "report.md"] {
+        assert!(dir.join(file).is_file(), "{file} written");
+    }
+    for _ in 0..2 {
+        let out = godwit()
+            .args(["schema", "apply", "--target", &target.url(), "--dir", dir.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    }
+    let fks: i64 = target
+        .client()
+        .query_one("select count(*) from pg_constraint where contype = 'f' and convalidated", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(fks, 1);
+
+    std::fs::write(
+        dir.join("post-data.sql"),
+        "-- godwit:statement index public.nope\nCREATE INDEX nope ON public.missing (x);\n",
+    )
+    .unwrap();
+    let out = godwit()
+        .args([
+            "schema",
+            "apply",
+            "--target",
+            &target.url(),
+            "--dir",
+            dir.to_str().unwrap(),
+            "--section",
+            "post",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("post-data.sql:2")
+            && stdout.contains("42P01")
+            && stdout.contains("index public.nope"),
+        "{stdout}"
+    );
+}

@@ -4,6 +4,7 @@
 //! this binary (see `godwit-test-support`).
 #![allow(clippy::unwrap_used, clippy::print_stderr, clippy::expect_used)]
 
+mod assess;
 mod conn;
 mod convert;
 mod pagila;

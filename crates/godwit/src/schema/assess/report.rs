@@ -112,6 +112,7 @@ pub fn markdown(a: &Assessment) -> String {
                     md(&f.message)
                 );
             }
+            out.push('\n');
         }
     }
     out

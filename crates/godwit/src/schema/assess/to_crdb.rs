@@ -394,6 +394,15 @@ pub(super) static RULES: &[Rule] = &[
         "rewritten as a b-tree index (GiST on spatial columns becomes an inverted index); a GiST index on other types is dropped"
     ),
     rule!(
+        "index.expression",
+        Info,
+        Godwit,
+        always,
+        expression_indexes,
+        "expression index",
+        "kept: the expression must be immutable, and an expression index cannot be an ON CONFLICT arbiter"
+    ),
+    rule!(
         "index.vector",
         Warning,
         User,
@@ -914,6 +923,21 @@ fn index_methods(s: &Schema, _: Target) -> Vec<Hit> {
         ["hash", "brin", "spgist", "gist"]
             .contains(&i.method.as_str())
             .then(|| format!("USING {}", i.method))
+    })
+}
+
+fn expression_indexes(s: &Schema, _: Target) -> Vec<Hit> {
+    use crate::schema::model::IndexTarget;
+    index_hits(s, |i| {
+        let exprs: Vec<&str> = i
+            .keys
+            .iter()
+            .filter_map(|k| match &k.target {
+                IndexTarget::Expression(e) => Some(e.as_str()),
+                IndexTarget::Column(_) => None,
+            })
+            .collect();
+        (!exprs.is_empty()).then(|| format!("on {}", exprs.join(", ")))
     })
 }
 

@@ -100,6 +100,9 @@ pub struct Conversion {
     pub unsupported: Vec<Unsupported>,
     /// The assessment of the source for this target.
     pub assessment: Assessment,
+    /// The schema as it will exist on the target (what the statements create).
+    #[serde(skip)]
+    pub schema: Schema,
 }
 
 /// Convert `schema` for `options.target`.
@@ -121,6 +124,7 @@ pub fn convert(schema: &Schema, options: &Options, locations: Option<&Locations>
         statements,
         unsupported,
         assessment,
+        schema: ready,
     }
 }
 

@@ -73,7 +73,7 @@ impl Builder {
             }
             At::AtAddIdentity => self.alter_add_identity(name, c)?,
             At::AtAttachPartition if objtype == ObjectType::ObjectIndex => {
-                self.alter_attach_index(name, c)?
+                self.alter_attach_index(name, c)?;
             }
             At::AtAttachPartition => self.alter_attach_partition(name, c)?,
             At::AtDetachPartition => self.alter_detach_partition(c)?,
@@ -90,7 +90,7 @@ impl Builder {
                 }
             }
             At::AtAddInherit | At::AtDropInherit => {
-                self.alter_inherit(name, c, subtype == At::AtAddInherit)?
+                self.alter_inherit(name, c, subtype == At::AtAddInherit)?;
             }
             At::AtSetRelOptions | At::AtResetRelOptions | At::AtReplaceRelOptions => {
                 self.alter_options(name, c, subtype)?;
@@ -145,9 +145,8 @@ impl Builder {
             }
             return Ok(true);
         }
-        let table = match self.table_mut(name) {
-            Some(table) => table,
-            None => return Ok(false),
+        let Some(table) = self.table_mut(name) else {
+            return Ok(false);
         };
         match subtype {
             At::AtEnableRowSecurity => table.row_security = true,
@@ -280,7 +279,7 @@ impl Builder {
     }
 
     fn alter_relation_owner(&mut self, name: &QualifiedName, c: &Command<'_, '_>) -> Applied {
-        let owner = c.cmd.newowner.as_ref().map(|r| super::misc::role_name(r)).unwrap_or_default();
+        let owner = c.cmd.newowner.as_ref().map(super::misc::role_name).unwrap_or_default();
         let same = |s: &String, n: &String| *s == name.schema && *n == name.name;
         let schema = &mut self.schema;
         if let Some(t) = schema.tables.iter_mut().find(|t| same(&t.schema, &t.name)) {
@@ -391,7 +390,7 @@ impl Builder {
         match subtype {
             At::AtReplaceRelOptions => table.options = given,
             At::AtResetRelOptions => {
-                table.options.retain(|o| !given.iter().any(|g| key(g) == key(o)))
+                table.options.retain(|o| !given.iter().any(|g| key(g) == key(o)));
             }
             _ => {
                 table.options.retain(|o| !given.iter().any(|g| key(g) == key(o)));

@@ -86,7 +86,7 @@ impl Builder {
             t.indexes.push(spec.index(table, partitioned, Some((&name, primary))));
             self.locate(ObjectKey::Index(table.clone(), name.clone()), location);
         }
-        self.locate(ObjectKey::Constraint(table.clone(), name.clone()), location);
+        self.locate(ObjectKey::Constraint(table.clone(), name), location);
         match index {
             Some(spec) if recurse => self.propagate_key_constraint(table, &spec, primary, location),
             _ => {}
@@ -217,7 +217,7 @@ impl Builder {
             .collect();
         let after = t.close_of(open).unwrap_or(w.last);
         let predicate = t
-            .find(after, w.last + 1, Token::Where)
+            .find(after + 1, w.last + 1, Token::Where)
             .and_then(|at| t.inside(at + 1))
             .map(|text| self.qualify(text.trim()));
         let columns: Vec<String> =

@@ -90,10 +90,10 @@ impl Builder {
                 "subtype_opclass" => range.subtype_opclass = self.catalog_object(&names),
                 "collation" => range.collation = Some(self.catalog_object(&names)),
                 "canonical" => {
-                    range.canonical = Some(quote_qualified(&self.function_named(&names)))
+                    range.canonical = Some(quote_qualified(&self.function_named(&names)));
                 }
                 "subtype_diff" => {
-                    range.subtype_diff = Some(quote_qualified(&self.function_named(&names)))
+                    range.subtype_diff = Some(quote_qualified(&self.function_named(&names)));
                 }
                 _ => {}
             }

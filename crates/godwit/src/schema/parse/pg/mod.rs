@@ -80,7 +80,7 @@ impl Builder {
             Ok(parsed) => parsed,
             Err(e) => {
                 let problem = syntax_problem(stmt.text, e);
-                self.diagnose(stmt, problem);
+                self.diagnose(stmt, &problem);
                 return;
             }
         };
@@ -89,7 +89,7 @@ impl Builder {
                 continue;
             };
             if let Err(problem) = self.apply(stmt, node) {
-                self.diagnose(stmt, problem);
+                self.diagnose(stmt, &problem);
             }
         }
     }

@@ -29,8 +29,8 @@ impl Builder {
         let procedure = s.is_procedure;
         let args = self.arguments(&s.parameters, procedure);
         let mut routine = Routine {
-            schema: name.schema.clone(),
-            name: name.name.clone(),
+            schema: name.schema,
+            name: name.name,
             kind: if procedure { RoutineKind::Procedure } else { RoutineKind::Function },
             arguments: args.identity.clone(),
             result: None,
@@ -86,8 +86,8 @@ impl Builder {
         };
         let result = result.or_else(|| item("stype").map(|t| self.argument_type(t)));
         let routine = Routine {
-            schema: name.schema.clone(),
-            name: name.name.clone(),
+            schema: name.schema,
+            name: name.name,
             kind: RoutineKind::Aggregate,
             arguments: args.identity,
             result,

@@ -112,7 +112,7 @@ impl Builder {
     }
 
     /// Report a problem with `stmt`.
-    pub fn diagnose(&mut self, stmt: &Stmt<'_>, problem: Problem) {
+    pub fn diagnose(&mut self, stmt: &Stmt<'_>, problem: &Problem) {
         let location = match problem.at {
             Some(at) => stmt.source.location(stmt.base + at.min(stmt.text.len())),
             None => stmt.location(),

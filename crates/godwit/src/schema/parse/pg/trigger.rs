@@ -34,42 +34,18 @@ impl Builder {
         {
             return Err(Problem::new(format!("relation \"{table}\" is not defined in this file")));
         }
-        let timing = if s.timing & TRIGGER_TYPE_INSTEAD != 0 {
-            TriggerTiming::InsteadOf
-        } else if s.timing & TRIGGER_TYPE_BEFORE != 0 {
-            TriggerTiming::Before
-        } else {
-            TriggerTiming::After
-        };
-        let events: Vec<TriggerEvent> = [
-            (TRIGGER_TYPE_INSERT, TriggerEvent::Insert),
-            (TRIGGER_TYPE_UPDATE, TriggerEvent::Update),
-            (TRIGGER_TYPE_DELETE, TriggerEvent::Delete),
-            (TRIGGER_TYPE_TRUNCATE, TriggerEvent::Truncate),
-        ]
-        .into_iter()
-        .filter(|(bit, _)| s.events & bit != 0)
-        .map(|(_, e)| e)
-        .collect();
         let t = &stmt.tokens;
         let condition = s.when_clause.as_ref().and_then(|_| {
             let when = t.find(0, t.len(), Token::When)?;
             t.inside(when + 1).map(|c| self.qualify(c.trim()))
         });
-        let (mut old_table, mut new_table) = (None, None);
-        for transition in s.transition_rels.iter().filter_map(|n| match kind(n) {
-            Some(NodeEnum::TriggerTransition(tt)) => Some(tt),
-            _ => None,
-        }) {
-            let slot = if transition.is_new { &mut new_table } else { &mut old_table };
-            *slot = Some(transition.name.clone());
-        }
+        let (old_table, new_table) = transition_tables(s);
         let mut trigger = Trigger {
-            schema: table.schema.clone(),
-            table: table.name.clone(),
+            schema: table.schema,
+            table: table.name,
             name: s.trigname.clone(),
-            timing,
-            events,
+            timing: timing(s.timing),
+            events: events(s.events),
             update_columns: strings(&s.columns),
             level: if s.row { TriggerLevel::Row } else { TriggerLevel::Statement },
             function: self.function_named(&strings(&s.funcname)),
@@ -201,22 +177,85 @@ impl Builder {
     }
 }
 
+/// `BEFORE`, `AFTER` or `INSTEAD OF` from the timing bits.
+fn timing(bits: i32) -> TriggerTiming {
+    if bits & TRIGGER_TYPE_INSTEAD != 0 {
+        TriggerTiming::InsteadOf
+    } else if bits & TRIGGER_TYPE_BEFORE != 0 {
+        TriggerTiming::Before
+    } else {
+        TriggerTiming::After
+    }
+}
+
+/// The events of the event bits, in the order insert, update, delete, truncate.
+fn events(bits: i32) -> Vec<TriggerEvent> {
+    [
+        (TRIGGER_TYPE_INSERT, TriggerEvent::Insert),
+        (TRIGGER_TYPE_UPDATE, TriggerEvent::Update),
+        (TRIGGER_TYPE_DELETE, TriggerEvent::Delete),
+        (TRIGGER_TYPE_TRUNCATE, TriggerEvent::Truncate),
+    ]
+    .into_iter()
+    .filter(|(bit, _)| bits & bit != 0)
+    .map(|(_, e)| e)
+    .collect()
+}
+
+/// The names of `REFERENCING OLD TABLE AS ... NEW TABLE AS ...`.
+fn transition_tables(s: &pb::CreateTrigStmt) -> (Option<String>, Option<String>) {
+    let (mut old_table, mut new_table) = (None, None);
+    for transition in s.transition_rels.iter().filter_map(|n| match kind(n) {
+        Some(NodeEnum::TriggerTransition(tt)) => Some(tt),
+        _ => None,
+    }) {
+        let slot = if transition.is_new { &mut new_table } else { &mut old_table };
+        *slot = Some(transition.name.clone());
+    }
+    (old_table, new_table)
+}
+
 /// The statement `pg_get_triggerdef` prints for `trigger`.
 fn trigger_definition(
     trigger: &Trigger,
     s: &pb::CreateTrigStmt,
     from: Option<&QualifiedName>,
 ) -> String {
+    let timing = match trigger.timing {
+        TriggerTiming::Before => "BEFORE",
+        TriggerTiming::After => "AFTER",
+        TriggerTiming::InsteadOf => "INSTEAD OF",
+    };
+    let table = QualifiedName::new(trigger.schema.as_str(), trigger.table.as_str());
     let mut out = format!(
-        "CREATE {}TRIGGER {} {} ",
+        "CREATE {}TRIGGER {} {timing} {} ON {} ",
         if trigger.constraint { "CONSTRAINT " } else { "" },
         quote_ident(&trigger.name),
-        match trigger.timing {
-            TriggerTiming::Before => "BEFORE",
-            TriggerTiming::After => "AFTER",
-            TriggerTiming::InsteadOf => "INSTEAD OF",
-        }
+        shown_events(trigger),
+        quote_relation(&table)
     );
+    if trigger.constraint {
+        if let Some(from) = from {
+            out.push_str(&format!("FROM {} ", quote_relation(from)));
+        }
+        out.push_str(if s.deferrable { "DEFERRABLE INITIALLY " } else { "NOT DEFERRABLE INITIALLY " });
+        out.push_str(if s.initdeferred { "DEFERRED " } else { "IMMEDIATE " });
+    }
+    out.push_str(&referencing(trigger));
+    let level = if trigger.level == TriggerLevel::Row { "ROW" } else { "STATEMENT" };
+    out.push_str(&format!("FOR EACH {level} "));
+    if let Some(condition) = &trigger.condition {
+        out.push_str(&format!("WHEN ({condition}) "));
+    }
+    let args: Vec<String> =
+        trigger.arguments.iter().map(|a| format!("'{}'", a.replace('\'', "''"))).collect();
+    let function = quote_qualified(&trigger.function);
+    out.push_str(&format!("EXECUTE FUNCTION {function}({})", args.join(", ")));
+    out
+}
+
+/// `INSERT OR DELETE OR UPDATE OF a, b`, in `pg_get_triggerdef`'s order.
+fn shown_events(trigger: &Trigger) -> String {
     let mut events = Vec::new();
     for (event, word) in [
         (TriggerEvent::Insert, "INSERT"),
@@ -229,49 +268,25 @@ fn trigger_definition(
         }
         let mut shown = word.to_owned();
         if event == TriggerEvent::Update && !trigger.update_columns.is_empty() {
-            shown.push_str(&format!(
-                " OF {}",
-                super::constraint::quoted_list(&trigger.update_columns)
-            ));
+            let columns = super::constraint::quoted_list(&trigger.update_columns);
+            shown.push_str(&format!(" OF {columns}"));
         }
         events.push(shown);
     }
-    let table = QualifiedName::new(trigger.schema.as_str(), trigger.table.as_str());
-    out.push_str(&format!("{} ON {} ", events.join(" OR "), quote_relation(&table)));
-    if trigger.constraint {
-        if let Some(from) = from {
-            out.push_str(&format!("FROM {} ", quote_relation(from)));
-        }
-        out.push_str(if s.deferrable {
-            "DEFERRABLE INITIALLY "
-        } else {
-            "NOT DEFERRABLE INITIALLY "
-        });
-        out.push_str(if s.initdeferred { "DEFERRED " } else { "IMMEDIATE " });
+    events.join(" OR ")
+}
+
+/// `REFERENCING OLD TABLE AS a NEW TABLE AS b `, or nothing.
+fn referencing(trigger: &Trigger) -> String {
+    if trigger.old_table.is_none() && trigger.new_table.is_none() {
+        return String::new();
     }
-    if trigger.old_table.is_some() || trigger.new_table.is_some() {
-        out.push_str("REFERENCING ");
-        if let Some(old) = &trigger.old_table {
-            out.push_str(&format!("OLD TABLE AS {} ", quote_ident(old)));
-        }
-        if let Some(new) = &trigger.new_table {
-            out.push_str(&format!("NEW TABLE AS {} ", quote_ident(new)));
-        }
+    let mut out = "REFERENCING ".to_owned();
+    if let Some(old) = &trigger.old_table {
+        out.push_str(&format!("OLD TABLE AS {} ", quote_ident(old)));
     }
-    out.push_str(if trigger.level == TriggerLevel::Row {
-        "FOR EACH ROW "
-    } else {
-        "FOR EACH STATEMENT "
-    });
-    if let Some(condition) = &trigger.condition {
-        out.push_str(&format!("WHEN ({condition}) "));
+    if let Some(new) = &trigger.new_table {
+        out.push_str(&format!("NEW TABLE AS {} ", quote_ident(new)));
     }
-    let args: Vec<String> =
-        trigger.arguments.iter().map(|a| format!("'{}'", a.replace('\'', "''"))).collect();
-    out.push_str(&format!(
-        "EXECUTE FUNCTION {}({})",
-        quote_qualified(&trigger.function),
-        args.join(", ")
-    ));
     out
 }
