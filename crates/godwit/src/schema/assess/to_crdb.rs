@@ -1203,17 +1203,16 @@ fn extensions(s: &Schema, _: Target) -> Vec<Hit> {
 }
 
 fn owners(s: &Schema, _: Target) -> Vec<Hit> {
-    let mut roles: Vec<&str> = s
-        .tables
-        .iter()
-        .map(|t| t.owner.as_str())
-        .chain(s.views.iter().map(|v| v.owner.as_str()))
-        .filter(|o| !o.is_empty())
-        .collect();
-    roles.sort_unstable();
-    roles.dedup();
-    roles
+    let mut by_role: std::collections::BTreeMap<&str, Vec<&Table>> =
+        std::collections::BTreeMap::new();
+    for t in s.tables.iter().filter(|t| !t.owner.is_empty()) {
+        by_role.entry(t.owner.as_str()).or_default().push(t);
+    }
+    by_role
         .into_iter()
-        .map(|r| Hit::new(ObjectKey::Schema(String::new()), format!("role {r} owns objects")))
+        .map(|(role, tables)| {
+            let message = format!("role {role} owns {} table(s)", tables.len());
+            Hit::new(ObjectKey::Table(tables[0].qualified_name()), message)
+        })
         .collect()
 }

@@ -157,19 +157,8 @@ impl Builder {
             name => name.to_owned(),
         };
         let include = index_columns(&c.including);
-        let mut definition = format!(
-            "{}{} ({})",
-            if primary { "PRIMARY KEY" } else { "UNIQUE" },
-            if c.nulls_not_distinct { " NULLS NOT DISTINCT" } else { "" },
-            quoted_list(&columns)
-        );
-        if !include.is_empty() {
-            definition.push_str(&format!(" INCLUDE ({})", quoted_list(&include)));
-        }
         let opts = options(&c.options);
-        if !opts.is_empty() {
-            definition.push_str(&format!(" WITH ({})", opts.join(", ")));
-        }
+        let definition = key_definition(primary, c.nulls_not_distinct, &columns, &include, &opts);
         let mut constraint = new_constraint(name.clone(), kind, columns.clone(), c);
         constraint.index = Some(name.clone());
         constraint.nulls_not_distinct = c.nulls_not_distinct;
@@ -352,6 +341,29 @@ fn finish_definition(mut definition: String, c: &Constraint) -> String {
     }
     if !c.validated {
         definition.push_str(" NOT VALID");
+    }
+    definition
+}
+
+/// `PRIMARY KEY (a) INCLUDE (b) WITH (fillfactor=70)`, `UNIQUE NULLS NOT DISTINCT (a)`.
+fn key_definition(
+    primary: bool,
+    nulls_not_distinct: bool,
+    columns: &[String],
+    include: &[String],
+    options: &[String],
+) -> String {
+    let mut definition = format!(
+        "{}{} ({})",
+        if primary { "PRIMARY KEY" } else { "UNIQUE" },
+        if nulls_not_distinct { " NULLS NOT DISTINCT" } else { "" },
+        quoted_list(columns)
+    );
+    if !include.is_empty() {
+        definition.push_str(&format!(" INCLUDE ({})", quoted_list(include)));
+    }
+    if !options.is_empty() {
+        definition.push_str(&format!(" WITH ({})", options.join(", ")));
     }
     definition
 }

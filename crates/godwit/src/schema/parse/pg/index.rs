@@ -273,6 +273,28 @@ impl IndexSpec {
         only: bool,
         constraint: Option<(&str, bool)>,
     ) -> Index {
+        let definition = self.definition(table, only);
+        Index {
+            name: self.name.clone(),
+            method: self.method.clone(),
+            unique: self.unique,
+            primary: constraint.is_some_and(|(_, primary)| primary),
+            keys: self.keys.iter().map(|k| k.key.clone()).collect(),
+            include: self.include.clone(),
+            predicate: self.predicate.clone(),
+            nulls_not_distinct: self.nulls_not_distinct,
+            constraint: constraint.map(|(name, _)| name.to_owned()),
+            valid: true,
+            inherited: false,
+            options: self.options.clone(),
+            definition,
+            comment: None,
+            cockroach: Default::default(),
+        }
+    }
+
+    /// The index as `pg_get_indexdef` prints it.
+    fn definition(&self, table: &QualifiedName, only: bool) -> String {
         let keys: Vec<String> = self.keys.iter().map(|k| k.shown.clone()).collect();
         let mut definition = format!(
             "CREATE {}INDEX {} ON {}{} USING {} ({})",
@@ -296,22 +318,6 @@ impl IndexSpec {
         if let Some(predicate) = &self.predicate {
             definition.push_str(&format!(" WHERE {predicate}"));
         }
-        Index {
-            name: self.name.clone(),
-            method: self.method.clone(),
-            unique: self.unique,
-            primary: constraint.is_some_and(|(_, primary)| primary),
-            keys: self.keys.iter().map(|k| k.key.clone()).collect(),
-            include: self.include.clone(),
-            predicate: self.predicate.clone(),
-            nulls_not_distinct: self.nulls_not_distinct,
-            constraint: constraint.map(|(name, _)| name.to_owned()),
-            valid: true,
-            inherited: false,
-            options: self.options.clone(),
-            definition,
-            comment: None,
-            cockroach: Default::default(),
-        }
+        definition
     }
 }

@@ -15,7 +15,7 @@ use pg_query::protobuf::{self as pb, GrantTargetType, ObjectType};
 use super::misc::{grantee, object_names, role_name};
 use super::names::kind;
 use super::state::{Builder, Problem};
-use crate::schema::model::{Grant, Grantee};
+use crate::schema::model::{Grant, Grantee, QualifiedName};
 
 /// Privilege names in bit order, as `aclexplode` lists them.
 const PRIVILEGES: &[&str] = &[
@@ -134,17 +134,8 @@ impl Builder {
                     return Ok(None);
                 };
                 let name = self.relation(r);
-                let same = |s: &String, n: &String| *s == name.schema && *n == name.name;
-                let schema = &mut self.schema;
-                if let Some(t) = schema.tables.iter_mut().find(|t| same(&t.schema, &t.name)) {
-                    return Ok(Some((Kind::Relation, t.owner.clone(), &mut t.privileges)));
-                }
-                if let Some(v) = schema.views.iter_mut().find(|v| same(&v.schema, &v.name)) {
-                    return Ok(Some((Kind::Relation, v.owner.clone(), &mut v.privileges)));
-                }
-                let s = schema.sequences.iter_mut().find(|s| same(&s.schema, &s.name));
-                let s = s.ok_or_else(|| missing(&format!("relation \"{name}\"")))?;
-                Ok(Some((Kind::Sequence, s.owner.clone(), &mut s.privileges)))
+                let found = self.relation_acl(&name);
+                found.map(Some).ok_or_else(|| missing(&format!("relation \"{name}\"")))
             }
             ObjectType::ObjectFunction
             | ObjectType::ObjectProcedure
@@ -173,6 +164,26 @@ impl Builder {
             }
             _ => Ok(None),
         }
+    }
+}
+
+impl Builder {
+    /// The kind, owner and privileges field of the table, view or sequence `name`.
+    #[allow(clippy::type_complexity)]
+    fn relation_acl(
+        &mut self,
+        name: &QualifiedName,
+    ) -> Option<(Kind, String, &mut Option<Vec<Grant>>)> {
+        let same = |s: &String, n: &String| *s == name.schema && *n == name.name;
+        let schema = &mut self.schema;
+        if let Some(t) = schema.tables.iter_mut().find(|t| same(&t.schema, &t.name)) {
+            return Some((Kind::Relation, t.owner.clone(), &mut t.privileges));
+        }
+        if let Some(v) = schema.views.iter_mut().find(|v| same(&v.schema, &v.name)) {
+            return Some((Kind::Relation, v.owner.clone(), &mut v.privileges));
+        }
+        let s = schema.sequences.iter_mut().find(|s| same(&s.schema, &s.name))?;
+        Some((Kind::Sequence, s.owner.clone(), &mut s.privileges))
     }
 }
 

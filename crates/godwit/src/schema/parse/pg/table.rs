@@ -67,17 +67,6 @@ impl Builder {
         parents: &[QualifiedName],
         server: Option<&str>,
     ) -> Result<Table, Problem> {
-        let range = s.relation.as_ref();
-        let persistence = match range.map(|r| r.relpersistence.as_str()) {
-            Some("u") => Persistence::Unlogged,
-            Some("t") => Persistence::Temporary,
-            _ => Persistence::Permanent,
-        };
-        let kind = match (server, &s.partspec) {
-            (Some(_), _) => TableKind::Foreign,
-            (None, Some(_)) => TableKind::Partitioned,
-            (None, None) => TableKind::Regular,
-        };
         let partition_of = match (&s.partbound, parents.first()) {
             (Some(bound), Some(parent)) => {
                 Some(PartitionOf { parent: parent.clone(), bound: partition_bound(stmt, bound) })
@@ -92,8 +81,8 @@ impl Builder {
         Ok(Table {
             schema: name.schema.clone(),
             name: name.name.clone(),
-            kind,
-            persistence,
+            kind: table_kind(s, server),
+            persistence: persistence(s.relation.as_ref()),
             inherits: if partition_of.is_some() { Vec::new() } else { parents.to_vec() },
             partition_of,
             partition_key: s.partspec.as_ref().map(|p| partition_key(stmt, p)),
@@ -305,6 +294,24 @@ impl Builder {
             .unwrap_or_else(|| "integer".into());
         let sequence = self.identity_sequence(table, column, &data_type, &c.options, at)?;
         Ok(Identity { kind, sequence: Some(sequence) })
+    }
+}
+
+/// Permanent, unlogged or temporary, from the relation's `relpersistence`.
+fn persistence(range: Option<&pb::RangeVar>) -> Persistence {
+    match range.map(|r| r.relpersistence.as_str()) {
+        Some("u") => Persistence::Unlogged,
+        Some("t") => Persistence::Temporary,
+        _ => Persistence::Permanent,
+    }
+}
+
+/// Regular, partitioned or (with a server) foreign.
+fn table_kind(s: &pb::CreateStmt, server: Option<&str>) -> TableKind {
+    match (server, &s.partspec) {
+        (Some(_), _) => TableKind::Foreign,
+        (None, Some(_)) => TableKind::Partitioned,
+        (None, None) => TableKind::Regular,
     }
 }
 

@@ -238,7 +238,11 @@ fn trigger_definition(
         if let Some(from) = from {
             out.push_str(&format!("FROM {} ", quote_relation(from)));
         }
-        out.push_str(if s.deferrable { "DEFERRABLE INITIALLY " } else { "NOT DEFERRABLE INITIALLY " });
+        out.push_str(if s.deferrable {
+            "DEFERRABLE INITIALLY "
+        } else {
+            "NOT DEFERRABLE INITIALLY "
+        });
         out.push_str(if s.initdeferred { "DEFERRED " } else { "IMMEDIATE " });
     }
     out.push_str(&referencing(trigger));
