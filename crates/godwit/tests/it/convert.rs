@@ -519,7 +519,7 @@ fn same_structure(want: &Schema, got: &Schema) -> Vec<String> {
         }
     }
     let listed = |s: &Schema| {
-        let mut v = vec![
+        let mut v = [
             s.types
                 .enums
                 .iter()

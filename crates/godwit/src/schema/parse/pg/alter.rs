@@ -233,6 +233,11 @@ impl Builder {
         let range =
             cmd.name.as_ref().ok_or_else(|| Problem::new("ATTACH PARTITION without a name"))?;
         let child = self.relation(range);
+        if self.partition_ancestor(parent, &child) {
+            return Err(Problem::new(format!(
+                "\"{child}\" is already an ancestor of \"{parent}\": partitions cannot form a cycle"
+            )));
+        }
         let bound = match &cmd.bound {
             Some(bound) => partition_bound(c.stmt, bound),
             None => "DEFAULT".into(),
@@ -356,7 +361,11 @@ impl Builder {
             let before = table.constraints.len();
             table.constraints.retain(|k| &k.name != target);
             table.indexes.retain(|i| i.constraint.as_ref() != Some(target));
-            before != table.constraints.len()
+            let found = before != table.constraints.len();
+            if found {
+                self.unregister(&name.schema, target);
+            }
+            found
         };
         if found || c.cmd.missing_ok {
             return Ok(());

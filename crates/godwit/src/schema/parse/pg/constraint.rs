@@ -84,6 +84,7 @@ impl Builder {
         if let Some(spec) = &index {
             let partitioned = t.kind == crate::schema::model::TableKind::Partitioned;
             t.indexes.push(spec.index(table, partitioned, Some((&name, primary))));
+            self.register(&table.schema, &name);
             self.locate(ObjectKey::Index(table.clone(), name.clone()), location);
         }
         self.locate(ObjectKey::Constraint(table.clone(), name), location);
@@ -184,7 +185,9 @@ impl Builder {
     ) -> Option<crate::schema::model::Index> {
         let t = self.table_mut(table)?;
         let position = t.indexes.iter().position(|i| i.name == name)?;
-        Some(t.indexes.remove(position))
+        let index = t.indexes.remove(position);
+        self.unregister(&table.schema, name);
+        Some(index)
     }
 
     fn exclusion_constraint(
@@ -435,6 +438,9 @@ pub(super) fn deparse_expression(node: &pb::Node) -> Option<String> {
     };
     let select = pb::SelectStmt {
         target_list: vec![pb::Node { node: Some(NodeEnum::ResTarget(Box::new(target))) }],
+        // Every enum must hold a real value: libpg_query aborts the process on 0 (undefined).
+        op: pb::SetOperation::SetopNone as i32,
+        limit_option: pb::LimitOption::Default as i32,
         ..Default::default()
     };
     let tree = pb::ParseResult {

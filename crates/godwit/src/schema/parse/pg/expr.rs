@@ -157,6 +157,7 @@ mod tests {
     #[test]
     fn qualifies_names_of_this_file_in_old_dumps() {
         let mut b = Builder::new("db");
+        b.register("public", "s");
         b.schema.sequences.push(Sequence {
             schema: "public".into(),
             name: "s".into(),

@@ -73,6 +73,7 @@ impl Builder {
         location: crate::schema::parse::Location,
     ) -> Applied {
         let key = ObjectKey::Index(table.clone(), index.name.clone());
+        self.register(&table.schema, &index.name);
         if let Some(t) = self.table_mut(table) {
             t.indexes.push(index);
         } else if let Some(v) = self.view_mut(table) {

@@ -13,13 +13,34 @@ use super::names::{quote_ident, quote_relation};
 use super::naming::columns_addition;
 use super::state::{Applied, Builder, Problem};
 use crate::schema::model::{
-    Constraint, ConstraintKind, Index, QualifiedName, Table, Trigger, TriggerLevel,
+    Constraint, ConstraintKind, Index, QualifiedName, Table, TableKind, Trigger, TriggerLevel,
 };
 use crate::schema::parse::{Location, ObjectKey};
 
+/// How deep partitions of partitions are followed.
+const MAX_PARTITION_DEPTH: usize = 64;
+
 impl Builder {
+    /// Whether `ancestor` is `table` or one of its partition parents (or grandparents...).
+    pub fn partition_ancestor(&self, table: &QualifiedName, ancestor: &QualifiedName) -> bool {
+        let mut current = table.clone();
+        for _ in 0..=MAX_PARTITION_DEPTH {
+            if &current == ancestor {
+                return true;
+            }
+            match self.table(&current).and_then(|t| t.partition_of.as_ref()) {
+                Some(of) => current = of.parent.clone(),
+                None => return false,
+            }
+        }
+        true
+    }
+
     /// The partitions of `parent`.
     pub fn partitions(&self, parent: &QualifiedName) -> Vec<QualifiedName> {
+        if self.table(parent).is_none_or(|t| t.kind != TableKind::Partitioned) {
+            return Vec::new();
+        }
         let is_child = |t: &&Table| t.partition_of.as_ref().is_some_and(|p| &p.parent == parent);
         self.schema.tables.iter().filter(is_child).map(Table::qualified_name).collect()
     }
@@ -132,7 +153,19 @@ impl Builder {
         backing: Option<ConstraintKind>,
         at: Location,
     ) {
-        let Some(table) = self.table(child) else {
+        self.clone_index_at_depth(child, spec, backing, at, 0);
+    }
+
+    fn clone_index_at_depth(
+        &mut self,
+        child: &QualifiedName,
+        spec: &IndexSpec,
+        backing: Option<ConstraintKind>,
+        at: Location,
+        depth: usize,
+    ) {
+        // Partition trees are acyclic (ATTACH refuses cycles), so this only bounds the work.
+        let Some(table) = self.table(child).filter(|_| depth < MAX_PARTITION_DEPTH) else {
             return;
         };
         let existing = table.indexes.iter().position(|i| !i.inherited && same_index(i, spec));
@@ -143,7 +176,7 @@ impl Builder {
         if let Some(index_name) = adopted {
             let spec = IndexSpec { name: index_name, ..spec.clone() };
             for grandchild in self.partitions(child) {
-                self.clone_index(&grandchild, &spec, backing, at);
+                self.clone_index_at_depth(&grandchild, &spec, backing, at, depth + 1);
             }
         }
     }
@@ -176,7 +209,7 @@ impl Builder {
             None => (columns_addition(&columns), "idx"),
         };
         let name = self.choose_relation_name(&child.schema, &child.name, &name2, label);
-        let partitioned = self.table(child)?.kind == crate::schema::model::TableKind::Partitioned;
+        let partitioned = self.table(child)?.kind == TableKind::Partitioned;
         let clone = IndexSpec { name: name.clone(), ..spec.clone() };
         let primary = backing == Some(ConstraintKind::PrimaryKey);
         let mut index = clone.index(child, partitioned, backing.map(|_| (name.as_str(), primary)));
@@ -184,6 +217,7 @@ impl Builder {
         let constraint = backing.map(|kind| self.cloned_key_constraint(child, &index, kind));
         let table = self.table_mut(child)?;
         table.indexes.push(index);
+        self.register(&child.schema, &name);
         self.locate(ObjectKey::Index(child.clone(), name.clone()), at);
         if let Some(constraint) = constraint {
             self.locate(ObjectKey::Constraint(child.clone(), name.clone()), at);

@@ -41,6 +41,7 @@ impl Builder {
         if let Some(Some(column)) = &options.owned_by {
             sequence.owned_by = Some(self.column_ref(column)?);
         }
+        self.register(&name.schema, &name.name);
         self.schema.sequences.push(sequence);
         self.ensure_schema(&name.schema);
         self.locate(ObjectKey::Sequence(name), stmt.location());
@@ -103,6 +104,7 @@ impl Builder {
             table: table.name.clone(),
             column: column.to_owned(),
         });
+        self.register(&name.schema, &name.name);
         self.schema.sequences.push(sequence);
         self.locate(ObjectKey::Sequence(name.clone()), location);
         Ok(name)

@@ -1,6 +1,6 @@
 //! What the reader accumulates while it walks the file, and the context of one statement.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::split::Source;
 use super::tokens::{Tokens, offset};
@@ -24,6 +24,11 @@ pub(super) struct Builder {
     /// The input types of each routine in `schema.routines` (same index), to find the
     /// routine an `ALTER FUNCTION f(integer)` or `COMMENT ON FUNCTION` names.
     pub signatures: Vec<Vec<String>>,
+    /// Positions in `schema.tables` by name (tables are never removed, and only sorted at
+    /// the end), so that large dumps are read in linear time.
+    tables_by_name: HashMap<QualifiedName, usize>,
+    /// Every relation name (table, view, sequence, index) in use, by schema.
+    relations: HashSet<(String, String)>,
 }
 
 /// Something wrong with one statement: a message, and where in the statement (byte offset)
@@ -108,6 +113,8 @@ impl Builder {
             skipped: Vec::new(),
             search_path: vec!["public".to_owned()],
             signatures: Vec::new(),
+            tables_by_name: HashMap::new(),
+            relations: HashSet::new(),
         }
     }
 
@@ -153,14 +160,33 @@ impl Builder {
         &mut self.schema.schemas[index]
     }
 
+    /// Add a table (its name must be free).
+    pub fn push_table(&mut self, table: Table) {
+        let name = table.qualified_name();
+        self.register(&name.schema, &name.name);
+        self.tables_by_name.insert(name, self.schema.tables.len());
+        self.schema.tables.push(table);
+    }
+
+    /// Note that the relation name `schema.name` is in use.
+    pub fn register(&mut self, schema: &str, name: &str) {
+        self.relations.insert((schema.to_owned(), name.to_owned()));
+    }
+
+    /// Note that the relation name `schema.name` is free again.
+    pub fn unregister(&mut self, schema: &str, name: &str) {
+        self.relations.remove(&(schema.to_owned(), name.to_owned()));
+    }
+
     /// The table `name`, if the file defined it.
     pub fn table_mut(&mut self, name: &QualifiedName) -> Option<&mut Table> {
-        self.schema.tables.iter_mut().find(|t| t.schema == name.schema && t.name == name.name)
+        let index = *self.tables_by_name.get(name)?;
+        self.schema.tables.get_mut(index)
     }
 
     /// The table `name`, if the file defined it.
     pub fn table(&self, name: &QualifiedName) -> Option<&Table> {
-        self.schema.table(&name.schema, &name.name)
+        self.schema.tables.get(*self.tables_by_name.get(name)?)
     }
 
     /// The view or materialized view `name`, if the file defined it.
@@ -192,12 +218,7 @@ impl Builder {
 
     /// Whether any relation (table, view, sequence or index) called `name` exists in `schema`.
     pub fn relation_exists(&self, schema: &str, name: &str) -> bool {
-        let s = &self.schema;
-        s.tables.iter().any(|t| t.schema == schema && (t.name == name || t.index(name).is_some()))
-            || s.views.iter().any(|v| {
-                v.schema == schema && (v.name == name || v.indexes.iter().any(|i| i.name == name))
-            })
-            || s.sequences.iter().any(|q| q.schema == schema && q.name == name)
+        self.relations.contains(&(schema.to_owned(), name.to_owned()))
     }
 
     /// Whether a constraint called `name` exists on any table of `schema`.

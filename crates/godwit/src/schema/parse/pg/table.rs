@@ -44,7 +44,7 @@ impl Builder {
             })
             .collect();
         let table = self.new_table(stmt, s, &name, &parents, server)?;
-        self.schema.tables.push(table);
+        self.push_table(table);
         self.ensure_schema(&name.schema);
         self.locate(ObjectKey::Table(name.clone()), stmt.location());
         self.table_elements(stmt, s, &name)?;
@@ -74,9 +74,13 @@ impl Builder {
             _ => None,
         };
         let mut columns = self.inherited_columns(parents);
-        let bare = partition_of.is_none() && parents.is_empty();
+        let merge = match (&partition_of, parents.is_empty()) {
+            (Some(_), _) => Merge::PartitionOptions,
+            (None, false) => Merge::Inherited,
+            (None, true) => Merge::None,
+        };
         for def in s.table_elts.iter().filter_map(column_def) {
-            self.merge_column(&mut columns, def, bare);
+            self.merge_column(&mut columns, def, merge);
         }
         Ok(Table {
             schema: name.schema.clone(),
@@ -126,12 +130,13 @@ impl Builder {
     }
 
     /// Add a declared column, or merge it into the inherited column of the same name.
-    fn merge_column(&self, columns: &mut Vec<Column>, def: &pb::ColumnDef, bare: bool) {
+    fn merge_column(&self, columns: &mut Vec<Column>, def: &pb::ColumnDef, merge: Merge) {
         let ordinal = i32::try_from(columns.len() + 1).unwrap_or(i32::MAX);
         let fresh = self.declared_column(def, ordinal);
-        match columns.iter_mut().find(|c| c.name == def.colname && !bare) {
+        match columns.iter_mut().find(|c| c.name == def.colname && merge != Merge::None) {
             Some(existing) => {
-                existing.inherited = false;
+                // A redeclared inherited column is also local; a partition's never is.
+                existing.inherited = merge == Merge::PartitionOptions;
                 existing.not_null |= fresh.not_null;
                 existing.collation = fresh.collation.or(existing.collation.take());
             }
@@ -295,6 +300,17 @@ impl Builder {
         let sequence = self.identity_sequence(table, column, &data_type, &c.options, at)?;
         Ok(Identity { kind, sequence: Some(sequence) })
     }
+}
+
+/// How declared columns combine with the columns a table gets from its parents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Merge {
+    /// No parents: every declared column is new.
+    None,
+    /// `INHERITS`: a declared column with a parent column's name is merged, and local.
+    Inherited,
+    /// `PARTITION OF`: declared columns only add options to the parent's columns.
+    PartitionOptions,
 }
 
 /// Permanent, unlogged or temporary, from the relation's `relpersistence`.

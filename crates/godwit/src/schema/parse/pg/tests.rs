@@ -141,7 +141,9 @@ fn partitions_read_bounds_and_clone_parent_indexes() {
          CREATE TABLE public.e_rest PARTITION OF public.e DEFAULT;
          ALTER TABLE ONLY public.e ATTACH PARTITION public.e_2024
              FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
-         ALTER TABLE public.e ADD CONSTRAINT e_pkey PRIMARY KEY (id, at);",
+         ALTER TABLE public.e ADD CONSTRAINT e_pkey PRIMARY KEY (id, at);
+         CREATE TABLE public.e_opt PARTITION OF public.e (id WITH OPTIONS DEFAULT 5)
+             FOR VALUES FROM ('2030-01-01') TO ('2031-01-01');",
     );
     let e = s.table("public", "e").unwrap();
     assert_eq!((e.kind, e.partition_key.as_deref()), (TableKind::Partitioned, Some("RANGE (at)")));
@@ -152,6 +154,15 @@ fn partitions_read_bounds_and_clone_parent_indexes() {
     assert!(part.constraint("e_2024_pkey").unwrap().inherited);
     assert!(part.index("e_2024_pkey").unwrap().inherited);
     let rest = s.table("public", "e_rest").unwrap();
+    assert!(rest.columns.iter().all(|c| c.inherited && c.not_null));
+    let opt = s.table("public", "e_opt").unwrap();
+    let id = opt.column("id").unwrap();
+    assert!(id.inherited && id.default.as_deref() == Some("5"));
+    assert_eq!(
+        opt.partition_of.as_ref().unwrap().bound,
+        "FOR VALUES FROM ('2030-01-01') TO ('2031-01-01')"
+    );
+    assert!(opt.index("e_opt_pkey").unwrap().inherited, "created after the key: cloned too");
     assert_eq!(rest.partition_of.as_ref().unwrap().bound, "DEFAULT");
     assert!(rest.index("e_rest_pkey").is_some());
     let parent_index = e.index("e_pkey").unwrap();
@@ -509,4 +520,55 @@ fn statements_about_missing_objects_are_diagnosed() {
     let lines: Vec<u32> = parsed.diagnostics.iter().map(|d| d.location.line).collect();
     assert_eq!(lines, [2, 3, 4]);
     assert_eq!(parsed.diagnostics[2].message, "Relation \"public.t\" already exists");
+}
+
+#[test]
+fn expressions_deparse_when_they_cannot_be_cut_out() {
+    let parsed = pg_query::parse("SELECT (a > 0) AND b IS NOT NULL", 0).unwrap();
+    let stmt = parsed.protobuf.stmts[0].stmt.as_deref().unwrap();
+    let Some(NodeEnum::SelectStmt(select)) = stmt.node.as_ref() else { panic!() };
+    let Some(NodeEnum::ResTarget(target)) = select.target_list[0].node.as_ref() else { panic!() };
+    let text = constraint::deparse_expression(target.val.as_deref().unwrap());
+    assert_eq!(text.as_deref(), Some("a > 0 AND b IS NOT NULL"));
+}
+
+#[test]
+fn large_dumps_read_every_object() {
+    let mut sql = String::new();
+    for i in 0..2000 {
+        sql.push_str(&format!("CREATE TABLE public.t{i} (id integer NOT NULL, ref integer);\n"));
+    }
+    for i in 0..2000 {
+        sql.push_str(&format!(
+            "ALTER TABLE ONLY public.t{i} ADD CONSTRAINT t{i}_pkey PRIMARY KEY (id);\n"
+        ));
+        sql.push_str(&format!("CREATE INDEX t{i}_ref ON public.t{i} USING btree (ref);\n"));
+    }
+    let s = schema(&sql);
+    assert_eq!(s.tables.len(), 2000);
+    assert!(s.tables.iter().all(|t| t.indexes.len() == 2 && t.constraints.len() == 1));
+}
+
+#[test]
+fn partition_cycles_are_refused() {
+    let parsed = parse(
+        "CREATE TABLE a (k int) PARTITION BY LIST (k);
+         CREATE TABLE b (k int) PARTITION BY LIST (k);
+         CREATE INDEX a_k ON a (k);
+         ALTER TABLE a ATTACH PARTITION b FOR VALUES IN (1);
+         ALTER TABLE b ATTACH PARTITION a FOR VALUES IN (2);
+         ALTER TABLE a ATTACH PARTITION a DEFAULT;",
+        "db",
+    );
+    let lines: Vec<u32> = parsed.diagnostics.iter().map(|d| d.location.line).collect();
+    assert_eq!(lines, [5, 6]);
+    let b = parsed.schema.table("public", "b").unwrap();
+    assert_eq!(b.indexes.len(), 1, "b gets one copy of a_k");
+}
+
+#[test]
+fn deep_nesting_probe() {
+    let chain = vec!["a"; 300].join(" || ");
+    let parsed = parse(&format!("CREATE TABLE t (a text CHECK (({chain}) <> ''));"), "db");
+    panic!("{:?}", parsed.diagnostics);
 }

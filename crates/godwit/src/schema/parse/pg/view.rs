@@ -68,6 +68,7 @@ impl Builder {
         if self.relation_exists(&name.schema, &name.name) {
             return Err(Problem::new(format!("relation \"{name}\" already exists")));
         }
+        self.register(&name.schema, &name.name);
         self.schema.views.push(view);
         self.ensure_schema(&name.schema);
         self.locate(ObjectKey::View(name), stmt.location());
