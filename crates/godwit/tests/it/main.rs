@@ -10,5 +10,5 @@ mod convert;
 mod pagila;
 mod parse_crdb;
 mod parse_pg;
-mod schema_pg;
 mod schema_crdb;
+mod schema_pg;

@@ -73,7 +73,9 @@ async fn routines_of_every_kind() {
         (total.kind, total.definition.as_deref()),
         (
             RoutineKind::Aggregate,
-            Some("CREATE AGGREGATE public.total(integer) (SFUNC = int4pl, STYPE = integer, INITCOND = '0')")
+            Some(
+                "CREATE AGGREGATE public.total(integer) (SFUNC = int4pl, STYPE = integer, INITCOND = '0')"
+            )
         )
     );
     assert_eq!(total.result.as_deref(), Some("integer"));

@@ -392,6 +392,16 @@ impl Builder {
         index: Index,
         at: Location,
     ) -> Result<(), String> {
+        if let Some(view) = self
+            .schema
+            .views
+            .iter_mut()
+            .find(|v| v.materialized && v.schema == table.schema && v.name == table.name)
+        {
+            // Materialized views are the only other relations that carry indexes.
+            view.indexes.push(index);
+            return Ok(());
+        }
         let t = self.table_mut(table)?;
         if !index.name.is_empty()
             && (t.index(&index.name).is_some() || t.constraint(&index.name).is_some())

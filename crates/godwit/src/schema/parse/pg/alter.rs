@@ -80,6 +80,7 @@ impl Builder {
             At::AtChangeOwner => self.alter_relation_owner(name, c)?,
             At::AtReplicaIdentity => self.alter_replica_identity(name, c)?,
             At::AtAddColumn => self.alter_add_column(name, c)?,
+            At::AtAlterColumnType => self.alter_column_type(name, c)?,
             At::AtDropColumn | At::AtDropConstraint => self.alter_drop(name, c)?,
             At::AtValidateConstraint => {
                 let table = self.table_mut(name).ok_or_else(|| not_a_table(name))?;
@@ -345,7 +346,24 @@ impl Builder {
             location,
             recurse: c.recurse,
         };
+        self.serial(name, def, location);
         self.column_constraints(&w, name, def)
+    }
+
+    fn alter_column_type(&mut self, name: &QualifiedName, c: &Command<'_, '_>) -> Applied {
+        let Some(NodeEnum::ColumnDef(def)) = c.cmd.def.as_deref().and_then(kind) else {
+            return Err(Problem::new("ALTER COLUMN ... TYPE without a type"));
+        };
+        let declared = self.declared_column(def, 0);
+        let column = self.column_mut(name, &c.cmd.name)?;
+        column.data_type = declared.data_type;
+        column.base_type = declared.base_type;
+        column.typmod = declared.typmod;
+        column.array_dimensions = declared.array_dimensions;
+        if declared.collation.is_some() {
+            column.collation = declared.collation;
+        }
+        Ok(())
     }
 
     fn alter_drop(&mut self, name: &QualifiedName, c: &Command<'_, '_>) -> Applied {

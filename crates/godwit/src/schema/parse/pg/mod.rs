@@ -24,10 +24,20 @@
 //! statement is read.
 //! Statements that are valid but hold no schema (`SET`, `INSERT`, `CREATE PUBLICATION`, psql
 //! meta-commands) are listed in [`Parsed::skipped`].
+//!
+//! Limits: `pg_query` hands the parse tree over as protobuf, and its decoder stops at 100
+//! levels of nesting (some 45 chained `||`). A statement that deep is parsed again with its
+//! expression bodies (view query, `CHECK`, `WHERE`, `WHEN`, `USING`, generation expressions)
+//! blanked out, which loses nothing but the columns a deep `CHECK` refers to; only when the
+//! depth is elsewhere (a `DEFAULT`, a type) is it reported. Rules and policies have no
+//! [`ObjectKey`] variant, so their locations are not recorded.
+//!
+//! [`ObjectKey`]: super::ObjectKey
 
 mod alter;
 mod constraint;
 mod datatype;
+mod drop;
 mod expr;
 mod index;
 mod misc;
@@ -37,6 +47,7 @@ mod partition;
 mod privileges;
 mod routine;
 mod sequence;
+mod shallow;
 mod split;
 mod state;
 mod table;
@@ -78,6 +89,14 @@ impl Builder {
     fn statement(&mut self, stmt: &Stmt<'_>) {
         let parsed = match pg_query::parse(stmt.text, 0) {
             Ok(parsed) => parsed,
+            Err(pg_query::Error::Decode(e)) => match reparse_shallow(stmt.text) {
+                Some(parsed) => parsed,
+                None => {
+                    let problem = syntax_problem(stmt.text, pg_query::Error::Decode(e));
+                    self.diagnose(stmt, &problem);
+                    return;
+                }
+            },
             Err(e) => {
                 let problem = syntax_problem(stmt.text, e);
                 self.diagnose(stmt, &problem);
@@ -126,6 +145,10 @@ impl Builder {
             NodeEnum::RuleStmt(s) => self.create_rule(stmt, s),
             NodeEnum::CreatePolicyStmt(s) => self.create_policy(stmt, s),
             NodeEnum::CreateExtensionStmt(s) => self.create_extension(s),
+            NodeEnum::DropStmt(s) => self.drop(s),
+            NodeEnum::RenameStmt(_) | NodeEnum::AlterObjectSchemaStmt(_) => Err(Problem::new(
+                "renaming objects and moving them between schemas is not supported",
+            )),
             _ => {
                 self.apply_other(stmt, node)?;
                 Ok(())
@@ -209,10 +232,20 @@ impl Builder {
     }
 }
 
+/// The tree of `sql` with its expression bodies replaced by placeholders (see [`shallow`]),
+/// when the full tree is too deep to decode.
+fn reparse_shallow(sql: &str) -> Option<pg_query::ParseResult> {
+    pg_query::parse(&shallow::shallow(sql)?, 0).ok()
+}
+
 /// A parse error with the offending token's position within the statement.
 fn syntax_problem(sql: &str, error: pg_query::Error) -> Problem {
     let message = match error {
         pg_query::Error::Parse(message) => message,
+        // The parse tree comes back as protobuf, which the decoder refuses past 100 levels.
+        pg_query::Error::Decode(_) => "the statement nests expressions more deeply than the \
+                                       parser library can return (about 100 levels)"
+            .to_owned(),
         other => other.to_string(),
     };
     let at = error_offset(sql, &message);

@@ -110,6 +110,29 @@ impl Builder {
         Ok(name)
     }
 
+    /// The sequence of a `serial` column.
+    pub fn add_serial_sequence(
+        &mut self,
+        name: &QualifiedName,
+        data_type: &str,
+        table: &QualifiedName,
+        column: &str,
+        owner: String,
+        location: Location,
+    ) {
+        let options = Options { data_type: Some(data_type.to_owned()), ..Options::default() };
+        let mut sequence = new_sequence(name, &options);
+        sequence.owner = owner;
+        sequence.owned_by = Some(ColumnRef {
+            schema: table.schema.clone(),
+            table: table.name.clone(),
+            column: column.to_owned(),
+        });
+        self.register(&name.schema, &name.name);
+        self.schema.sequences.push(sequence);
+        self.locate(ObjectKey::Sequence(name.clone()), location);
+    }
+
     /// The sequence `name`, if the file defined it.
     pub fn sequence_mut(&mut self, name: &QualifiedName) -> Option<&mut Sequence> {
         self.schema.sequences.iter_mut().find(|s| s.schema == name.schema && s.name == name.name)

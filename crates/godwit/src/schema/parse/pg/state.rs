@@ -24,8 +24,8 @@ pub(super) struct Builder {
     /// The input types of each routine in `schema.routines` (same index), to find the
     /// routine an `ALTER FUNCTION f(integer)` or `COMMENT ON FUNCTION` names.
     pub signatures: Vec<Vec<String>>,
-    /// Positions in `schema.tables` by name (tables are never removed, and only sorted at
-    /// the end), so that large dumps are read in linear time.
+    /// Positions in `schema.tables` by name (rebuilt when a table is dropped; the list is only
+    /// sorted at the end), so that large dumps are read in linear time.
     tables_by_name: HashMap<QualifiedName, usize>,
     /// Every relation name (table, view, sequence, index) in use, by schema.
     relations: HashSet<(String, String)>,
@@ -166,6 +166,37 @@ impl Builder {
         self.register(&name.schema, &name.name);
         self.tables_by_name.insert(name, self.schema.tables.len());
         self.schema.tables.push(table);
+    }
+
+    /// Remove the table `name` and what goes with it (its indexes, triggers, rules, policies
+    /// and the sequences its columns own); whether it existed.
+    pub fn remove_table(&mut self, name: &QualifiedName) -> bool {
+        let Some(index) = self.tables_by_name.get(name).copied() else {
+            return false;
+        };
+        let table = self.schema.tables.remove(index);
+        self.tables_by_name =
+            self.schema.tables.iter().enumerate().map(|(i, t)| (t.qualified_name(), i)).collect();
+        self.unregister(&name.schema, &name.name);
+        for index in &table.indexes {
+            self.unregister(&name.schema, &index.name);
+        }
+        let on = |schema: &String, t: &String| *schema == name.schema && *t == name.name;
+        let s = &mut self.schema;
+        s.triggers.retain(|t| !on(&t.schema, &t.table));
+        s.rules.retain(|r| !on(&r.schema, &r.table));
+        s.policies.retain(|p| !on(&p.schema, &p.table));
+        let owned: Vec<QualifiedName> = s
+            .sequences
+            .iter()
+            .filter(|q| q.owned_by.as_ref().is_some_and(|o| on(&o.schema, &o.table)))
+            .map(|q| QualifiedName::new(q.schema.as_str(), q.name.as_str()))
+            .collect();
+        s.sequences.retain(|q| !owned.iter().any(|o| o.schema == q.schema && o.name == q.name));
+        for sequence in owned {
+            self.unregister(&sequence.schema, &sequence.name);
+        }
+        true
     }
 
     /// Note that the relation name `schema.name` is in use.

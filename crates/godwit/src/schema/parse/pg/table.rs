@@ -146,7 +146,11 @@ impl Builder {
 
     /// A declared column's name and type (defaults and constraints come later).
     pub fn declared_column(&self, def: &pb::ColumnDef, ordinal: i32) -> Column {
-        let t = def.type_name.as_ref().map(|t| self.column_type(t));
+        let serial = def.type_name.as_ref().and_then(serial_type);
+        let t = match serial {
+            Some(integer) => Some(self.column_type(&plain_type(integer))),
+            None => def.type_name.as_ref().map(|t| self.column_type(t)),
+        };
         let collation =
             def.coll_clause.as_ref().map(|c| self.catalog_object(&strings(&c.collname)));
         Column {
@@ -189,6 +193,7 @@ impl Builder {
             match kind(element) {
                 Some(NodeEnum::ColumnDef(def)) => {
                     self.locate(ObjectKey::Column(table.clone(), def.colname.clone()), w.location);
+                    self.serial(table, def, w.location);
                     self.column_constraints(&w, table, def)?;
                 }
                 Some(NodeEnum::Constraint(c)) => self.add_constraint(&w, table, c, None)?,
@@ -328,6 +333,62 @@ fn table_kind(s: &pb::CreateStmt, server: Option<&str>) -> TableKind {
         (Some(_), _) => TableKind::Foreign,
         (None, Some(_)) => TableKind::Partitioned,
         (None, None) => TableKind::Regular,
+    }
+}
+
+impl Builder {
+    /// `serial`, `bigserial`, `smallserial`: the sequence, default and NOT NULL the server
+    /// creates for them (the column's type is already the integer type).
+    pub fn serial(
+        &mut self,
+        table: &QualifiedName,
+        def: &pb::ColumnDef,
+        at: crate::schema::parse::Location,
+    ) {
+        let Some(integer) = def.type_name.as_ref().and_then(serial_type) else {
+            return;
+        };
+        let name = self.choose_relation_name(&table.schema, &table.name, &def.colname, "seq");
+        let sequence = QualifiedName::new(table.schema.as_str(), name);
+        let data_type =
+            super::typename::render_plain(&QualifiedName::new(super::names::PG_CATALOG, integer));
+        let owner = self.table(table).map(|t| t.owner.clone()).unwrap_or_default();
+        self.add_serial_sequence(&sequence, &data_type, table, &def.colname, owner, at);
+        let default = format!(
+            "nextval('{}'::regclass)",
+            super::names::quote_relation(&sequence).replace('\'', "''")
+        );
+        if let Some(column) =
+            self.table_mut(table).and_then(|t| t.columns.iter_mut().find(|c| c.name == def.colname))
+        {
+            column.default = Some(default);
+            column.not_null = true;
+        }
+    }
+}
+
+/// The integer type behind a `serial` pseudo-type, if `t` is one.
+fn serial_type(t: &pb::TypeName) -> Option<&'static str> {
+    let names = strings(&t.names);
+    let name = match names.as_slice() {
+        [name] => name.as_str(),
+        [schema, name] if schema == super::names::PG_CATALOG => name.as_str(),
+        _ => return None,
+    };
+    match name {
+        "serial" | "serial4" => Some("int4"),
+        "bigserial" | "serial8" => Some("int8"),
+        "smallserial" | "serial2" => Some("int2"),
+        _ => None,
+    }
+}
+
+/// The type name `pg_catalog.<internal>`.
+fn plain_type(internal: &str) -> pb::TypeName {
+    let name = |s: &str| Node { node: Some(NodeEnum::String(pb::String { sval: s.to_owned() })) };
+    pb::TypeName {
+        names: vec![name(super::names::PG_CATALOG), name(internal)],
+        ..Default::default()
     }
 }
 

@@ -567,8 +567,57 @@ fn partition_cycles_are_refused() {
 }
 
 #[test]
-fn deep_nesting_probe() {
+fn deeply_nested_expressions_are_read_from_a_shallow_copy() {
     let chain = vec!["a"; 300].join(" || ");
-    let parsed = parse(&format!("CREATE TABLE t (a text CHECK (({chain}) <> ''));"), "db");
-    panic!("{:?}", parsed.diagnostics);
+    let sql = format!(
+        "CREATE TABLE t (a text CONSTRAINT t_a_check CHECK ((({chain}) <> ''::text)));\n\
+         CREATE VIEW v AS\n SELECT ({chain}) AS x\n   FROM t;\n\
+         CREATE TABLE u (a text DEFAULT ({chain}));\nCREATE TABLE w (a int);"
+    );
+    let parsed = parse(&sql, "db");
+    let check = parsed.schema.table("public", "t").unwrap().constraint("t_a_check").unwrap();
+    assert!(check.check.as_deref().unwrap().starts_with("((a || a || a"));
+    let v = parsed.schema.view("public", "v").unwrap();
+    assert!(v.definition.starts_with(" SELECT (a || a"), "{}", v.definition);
+    assert_eq!(parsed.diagnostics.len(), 1, "a deep DEFAULT cannot be blanked out");
+    assert_eq!(parsed.diagnostics[0].location.line, 5);
+    assert!(parsed.diagnostics[0].message.contains("nests expressions"));
+    assert!(parsed.schema.table("public", "w").is_some());
+}
+
+#[test]
+fn drops_renames_and_type_changes() {
+    let parsed = parse(
+        "DROP TABLE IF EXISTS public.gone;
+         CREATE TABLE public.t (id serial, a int);
+         CREATE SEQUENCE public.t_a_seq OWNED BY public.t.a;
+         CREATE INDEX t_a ON public.t (a);
+         CREATE TABLE public.keep (a int);
+         ALTER TABLE public.keep ALTER COLUMN a TYPE numeric(12,3);
+         CREATE VIEW public.v AS SELECT 1 AS one;
+         DROP VIEW public.v;
+         DROP TABLE public.t;
+         CREATE TABLE public.t (id int);
+         DROP TABLE public.nope;
+         ALTER TABLE public.keep RENAME TO kept;",
+        "db",
+    );
+    let lines: Vec<u32> = parsed.diagnostics.iter().map(|d| d.location.line).collect();
+    assert_eq!(lines, [11, 12]);
+    let s = &parsed.schema;
+    let names: Vec<&str> = s.tables.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["keep", "t"]);
+    assert!(s.views.is_empty() && s.sequences.is_empty(), "owned sequences go with the table");
+    let serial = schema("CREATE TABLE public.s (id bigserial PRIMARY KEY);");
+    let id = serial.table("public", "s").unwrap().column("id").unwrap();
+    assert_eq!((id.data_type.as_str(), id.not_null), ("bigint", true));
+    assert_eq!(id.default.as_deref(), Some("nextval('public.s_id_seq'::regclass)"));
+    let seq = serial.sequence("public", "s_id_seq").unwrap();
+    assert_eq!(
+        (seq.data_type.as_str(), seq.owned_by.as_ref().unwrap().column.as_str()),
+        ("bigint", "id")
+    );
+    assert!(s.table("public", "t").unwrap().indexes.is_empty());
+    let a = s.table("public", "keep").unwrap().column("a").unwrap();
+    assert_eq!((a.data_type.as_str(), a.typmod), ("numeric(12,3)", Some((12 << 16 | 3) + 4)));
 }
