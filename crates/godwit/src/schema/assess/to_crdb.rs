@@ -168,6 +168,24 @@ pub(super) static RULES: &[Rule] = &[
         "CockroachDB has no domains: each column of the domain gets its base type plus the domain's NOT NULL, DEFAULT and CHECKs"
     ),
     rule!(
+        "type.composite",
+        Info,
+        Godwit,
+        always,
+        composites,
+        "composite type",
+        "kept; field access needs parentheses ((x).f) and ALTER TYPE ... ATTRIBUTE is unimplemented"
+    ),
+    rule!(
+        "routine.event-trigger",
+        Blocker,
+        User,
+        always,
+        event_trigger_functions,
+        "event trigger function",
+        "CockroachDB has no event triggers: drop it and track DDL another way"
+    ),
+    rule!(
         "type.enum",
         Info,
         Godwit,
@@ -818,6 +836,23 @@ fn domains(s: &Schema, _: Target) -> Vec<Hit> {
             )
         })
         .collect()
+}
+
+fn composites(s: &Schema, _: Target) -> Vec<Hit> {
+    s.types
+        .composites
+        .iter()
+        .map(|c| {
+            let key = ObjectKey::Type(crate::schema::QualifiedName::new(&c.schema, &c.name));
+            Hit::new(key, format!("{} attributes", c.attributes.len()))
+        })
+        .collect()
+}
+
+fn event_trigger_functions(s: &Schema, _: Target) -> Vec<Hit> {
+    routine_hits(s, |r| {
+        (r.result.as_deref() == Some("event_trigger")).then(|| "RETURNS event_trigger".to_owned())
+    })
 }
 
 fn enums(s: &Schema, _: Target) -> Vec<Hit> {

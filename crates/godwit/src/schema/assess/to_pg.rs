@@ -241,6 +241,36 @@ pub(super) static RULES: &[Rule] = &[
         "needs the citext, ltree or pgvector extension on the target"
     ),
     rule!(
+        "crdb.expression-syntax",
+        CR,
+        Info,
+        Godwit,
+        always,
+        crdb_expression_syntax,
+        "CockroachDB expression syntax",
+        "type annotations (x:::T) are dropped, current_timestamp() becomes CURRENT_TIMESTAMP, CockroachDB type names in casts are respelled"
+    ),
+    rule!(
+        "crdb.expression-function",
+        CR,
+        Warning,
+        User,
+        always,
+        crdb_only_functions,
+        "CockroachDB-only operator or function in an expression",
+        "rewrite: a // b as div(a, b), IF(c, a, b) as CASE, IFNULL(a, b) as COALESCE(a, b)"
+    ),
+    rule!(
+        "crdb.temp-table",
+        CR,
+        Info,
+        Godwit,
+        always,
+        temp_tables,
+        "temporary table",
+        "created as an ordinary table: a temporary table holds no data worth moving"
+    ),
+    rule!(
         "crdb.int-width",
         CR,
         Info,
@@ -440,7 +470,16 @@ fn zone_configs(s: &Schema, _: Target) -> Vec<Hit> {
 }
 
 fn interleave(s: &Schema, _: Target) -> Vec<Hit> {
-    table_hits(s, |t| t.cockroach.interleave.as_ref().map(|i| format!("INTERLEAVE IN PARENT {i}")))
+    let mut hits = table_hits(s, |t| {
+        t.cockroach.interleave.as_ref().map(|i| format!("INTERLEAVE IN PARENT {i}"))
+    });
+    hits.extend(index_hits(s, |i| {
+        i.definition
+            .to_ascii_uppercase()
+            .contains("INTERLEAVE IN PARENT")
+            .then(|| "index INTERLEAVE IN PARENT".to_owned())
+    }));
+    hits
 }
 
 fn unique_without_index(s: &Schema, _: Target) -> Vec<Hit> {
@@ -514,6 +553,54 @@ fn int_columns(s: &Schema, _: Target) -> Vec<Hit> {
         let b = c.base_type.to_uppercase();
         (b == "INT" || b == "INTEGER" || b == "INT64")
             .then(|| format!("{} becomes bigint", c.data_type))
+    })
+}
+
+/// Expression texts of a column: default, computed expression and ON UPDATE.
+fn column_expressions(c: &Column) -> Vec<&str> {
+    [
+        c.default.as_deref(),
+        c.generated.as_ref().map(|g| g.expression.as_str()),
+        c.cockroach.on_update.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+fn crdb_expression_syntax(s: &Schema, _: Target) -> Vec<Hit> {
+    column_hits(s, |_, c| {
+        let texts = column_expressions(c);
+        let annotated =
+            texts.iter().any(|t| t.contains(":::") || t.contains("current_timestamp()"));
+        (annotated && !is_shard_column(c)).then(|| texts.join(" / "))
+    })
+}
+
+fn crdb_only_functions(s: &Schema, _: Target) -> Vec<Hit> {
+    let mut hits = column_hits(s, |_, c| {
+        let texts = column_expressions(c);
+        texts.iter().any(|t| has_crdb_only_function(t)).then(|| texts.join(" / "))
+    });
+    hits.extend(constraint_hits(s, |c| {
+        c.check.as_deref().filter(|t| has_crdb_only_function(t)).map(str::to_owned)
+    }));
+    hits
+}
+
+fn has_crdb_only_function(text: &str) -> bool {
+    let upper = text.to_ascii_uppercase();
+    text.contains("//")
+        || upper.contains("IFNULL(")
+        || upper.starts_with("IF(")
+        || upper.contains(" IF(")
+        || upper.contains("(IF(")
+}
+
+fn temp_tables(s: &Schema, _: Target) -> Vec<Hit> {
+    use crate::schema::model::Persistence;
+    table_hits(s, |t| {
+        (t.persistence == Persistence::Temporary).then(|| "CREATE TEMP TABLE".to_owned())
     })
 }
 

@@ -25,7 +25,9 @@ pub(super) fn post(s: &Schema, d: Dialect, out: &mut Vec<Statement>) {
     for v in super::views::ordered(s) {
         let name = quote_qualified(&v.schema, &v.name);
         let sql = if v.materialized {
-            let data = if v.populated { "" } else { " WITH NO DATA" };
+            // CockroachDB has no WITH NO DATA (#74083): the view is populated at creation, which
+            // post-data (run after the copy) makes correct anyway.
+            let data = if v.populated || d == Dialect::Cockroach { "" } else { " WITH NO DATA" };
             format!(
                 "CREATE MATERIALIZED VIEW IF NOT EXISTS {name} AS {}{data}",
                 trim_semicolon(&v.definition)
