@@ -172,23 +172,7 @@ fn missing_sequences(s: &mut Schema, lost: &mut Vec<Unsupported>) {
                 .into(),
             sql: None,
         });
-        s.sequences.push(crate::schema::model::Sequence {
-            schema: name.schema,
-            name: name.name,
-            data_type: "bigint".into(),
-            start: 1,
-            increment: 1,
-            min: 1,
-            max: i64::MAX,
-            cache: 1,
-            cycle: false,
-            last_value: None,
-            owned_by: None,
-            identity: false,
-            owner: String::new(),
-            comment: None,
-            privileges: None,
-        });
+        s.sequences.push(crate::schema::model::Sequence::with_defaults(name.schema, name.name));
     }
 }
 

@@ -161,18 +161,3 @@ pub async fn extensions(client: &Client) -> Result<Vec<Extension>> {
         })
         .collect()
 }
-
-#[cfg(test)]
-#[allow(clippy::unwrap_used)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn decodes_known_codes_and_rejects_others() {
-        let table = [("a", 1), ("b", 2)];
-        assert_eq!(decode("test", "b", &table).unwrap(), 2);
-        let err = decode("relkind", "z", &table).unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::Internal);
-        assert!(err.message().contains("relkind"), "{}", err.message());
-    }
-}

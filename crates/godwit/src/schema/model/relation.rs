@@ -346,6 +346,30 @@ impl Table {
     }
 }
 
+impl Sequence {
+    /// A sequence `schema.name` with PostgreSQL's defaults (bigint, start 1, increment 1,
+    /// min 1, max 2^63-1, cache 1, no cycle) and nothing else known.
+    pub fn with_defaults(schema: impl Into<String>, name: impl Into<String>) -> Self {
+        Sequence {
+            schema: schema.into(),
+            name: name.into(),
+            data_type: "bigint".into(),
+            start: 1,
+            increment: 1,
+            min: 1,
+            max: i64::MAX,
+            cache: 1,
+            cycle: false,
+            last_value: None,
+            owned_by: None,
+            identity: false,
+            owner: String::new(),
+            comment: None,
+            privileges: None,
+        }
+    }
+}
+
 impl View {
     /// The view's schema-qualified name.
     pub fn qualified_name(&self) -> QualifiedName {

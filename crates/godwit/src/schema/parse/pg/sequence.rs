@@ -195,23 +195,7 @@ fn owned_by(arg: Option<&Node>) -> Option<Vec<String>> {
 
 /// A sequence with the server's defaults for whatever `options` leaves out.
 fn new_sequence(name: &QualifiedName, options: &Options) -> Sequence {
-    let mut sequence = Sequence {
-        schema: name.schema.clone(),
-        name: name.name.clone(),
-        data_type: "bigint".into(),
-        start: 1,
-        increment: 1,
-        min: 1,
-        max: i64::MAX,
-        cache: 1,
-        cycle: false,
-        last_value: None,
-        owned_by: None,
-        identity: false,
-        owner: String::new(),
-        comment: None,
-        privileges: None,
-    };
+    let mut sequence = Sequence::with_defaults(&name.schema, &name.name);
     apply(&mut sequence, options, true);
     sequence
 }
