@@ -283,3 +283,89 @@ async fn convert_then_schema_apply_is_rerunnable_and_names_failures() {
         "{stdout}"
     );
 }
+
+/// `godwit inspect --json` on pagila-2017 reports every table, view, function, trigger, rule,
+/// domain, enum and sequence, counted independently from pg_catalog.
+#[tokio::test]
+async fn inspect_json_reports_all_of_pagila_2017() {
+    let db = test_db().await;
+    let psql = godwit_test_support::cluster().bindir().join("psql");
+    let file = fixture("pg-schemas/pagila-2017-inheritance.sql");
+    let load = std::process::Command::new(psql)
+        .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", &db.url(), "-f", &file])
+        .output()
+        .unwrap();
+    assert!(load.status.success(), "{}", String::from_utf8_lossy(&load.stderr));
+    let out = godwit().args(["inspect", "--json", "--source", &db.url()]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let len = |key: &str| doc["schema"][key].as_array().map_or(0, Vec::len) as i64;
+    let types = |key: &str| doc["schema"]["types"][key].as_array().map_or(0, Vec::len) as i64;
+    let catalog = |sql: &str| {
+        let sql = sql.to_owned();
+        let client = db.client();
+        async move { client.query_one(&sql, &[]).await.unwrap().get::<_, i64>(0) }
+    };
+    let user =
+        "n.nspname not in ('pg_catalog', 'information_schema') and n.nspname not like 'pg_toast%'";
+    let not_ext = "not exists (select from pg_depend d where d.objid = c.oid and d.deptype = 'e')";
+    let checks = [
+        (
+            "tables",
+            len("tables"),
+            format!(
+                "select count(*) from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.relkind in ('r', 'p') and {user}"
+            ),
+        ),
+        (
+            "views",
+            len("views"),
+            format!(
+                "select count(*) from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.relkind in ('v', 'm') and {user}"
+            ),
+        ),
+        (
+            "sequences",
+            len("sequences"),
+            format!(
+                "select count(*) from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.relkind = 'S' and {user}"
+            ),
+        ),
+        (
+            "routines",
+            len("routines"),
+            format!(
+                "select count(*) from pg_proc c join pg_namespace n on n.oid = c.pronamespace where {user} and {not_ext}"
+            ),
+        ),
+        (
+            "triggers",
+            len("triggers"),
+            "select count(*) from pg_trigger where not tgisinternal".to_owned(),
+        ),
+        (
+            "rules",
+            len("rules"),
+            "select count(*) from pg_rules where schemaname = 'public'".to_owned(),
+        ),
+        (
+            "domains",
+            types("domains"),
+            format!(
+                "select count(*) from pg_type c join pg_namespace n on n.oid = c.typnamespace where c.typtype = 'd' and {user}"
+            ),
+        ),
+        (
+            "enums",
+            types("enums"),
+            format!(
+                "select count(*) from pg_type c join pg_namespace n on n.oid = c.typnamespace where c.typtype = 'e' and {user}"
+            ),
+        ),
+    ];
+    for (kind, reported, sql) in checks {
+        let expected = catalog(&sql).await;
+        assert!(expected > 0, "{kind}: pagila-2017 has some");
+        assert_eq!(reported, expected, "{kind}");
+    }
+}
