@@ -46,11 +46,37 @@ pub enum Command {
     Assess(AssessArgs),
     /// Write target DDL: pre-data.sql, post-data.sql, unsupported.sql, report.json, report.md.
     Convert(ConvertArgs),
+    /// Copy every table from one consistent snapshot of the source into the target, in
+    /// parallel shards, resumable after a crash.
+    Fetch(FetchArgs),
     /// Work with converted schema files.
     #[command(subcommand)]
     Schema(SchemaCommand),
     /// Run the whole journey on throwaway local clusters with a sample shop database.
     Demo(DemoArgs),
+}
+
+/// `godwit fetch`.
+#[derive(Debug, Args)]
+pub struct FetchArgs {
+    /// Source database (libpq URI or key=value string).
+    #[arg(long, env = "GODWIT_SOURCE", hide_env_values = true)]
+    pub source: String,
+    /// Target database; its tables must exist (`godwit convert` + `godwit schema apply --section pre`).
+    #[arg(long, env = "GODWIT_TARGET", hide_env_values = true)]
+    pub target: String,
+    /// Only these schemas (repeatable; default: every user schema).
+    #[arg(long = "schema", value_name = "NAME")]
+    pub schemas: Vec<String>,
+    /// Shards copied at the same time.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub jobs: u16,
+    /// Tables with more estimated rows than this are split into key-range shards.
+    #[arg(long, default_value_t = 250_000, value_parser = clap::value_parser!(i64).range(1..))]
+    pub shard_rows: i64,
+    /// Continue an earlier run (its id, as printed); without an id, the latest unfinished run.
+    #[arg(long, value_name = "RUN", num_args = 0..=1, default_missing_value = "")]
+    pub resume: Option<String>,
 }
 
 /// `godwit schema ...`.

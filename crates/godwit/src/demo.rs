@@ -2,17 +2,22 @@
 //!
 //! It starts a source cluster, loads a small shop database written for the demo
 //! (`demo/shop.sql`: an enum, foreign keys, a trigger, a partitioned table, jsonb, about 100k
-//! rows), inspects it and assesses it for a move to CockroachDB. Each later capability (assess, fetch, replicate, verify) adds its step
+//! rows), inspects it and assesses it for a move to CockroachDB, then moves it into a second
+//! throwaway cluster: schema through `convert` and `schema apply` (pre-data), rows through
+//! `fetch` from one snapshot, then post-data (indexes, constraints, triggers). Each capability (assess, fetch, replicate, verify) adds its step
 //! here, so the demo always shows what godwit can do end to end.
 
 use std::time::Instant;
 
 use crate::cluster::{ClusterOptions, LocalCluster};
-use crate::conn;
+use crate::conn::{self, ConnParams, Environment};
 use crate::error::{Error, Result};
 use crate::event::{Event, EventSink};
+use crate::fetch::{self, FetchOptions, FetchResult};
 use crate::inspect::{self, Inventory};
+use crate::schema::apply::{self, Sections};
 use crate::schema::assess::{self, Assessment, Target};
+use crate::schema::convert::{self, KeyStrategy, Options, Section};
 
 const SHOP_SQL: &str = include_str!("demo/shop.sql");
 
@@ -26,8 +31,12 @@ pub struct DemoOutcome {
     pub inventory: Inventory,
     /// The sample database assessed for the newest CockroachDB release.
     pub assessment: Assessment,
+    /// The copy into the target cluster.
+    pub fetch: FetchResult,
     /// The source cluster, still running; dropping it stops and removes it.
     pub source: LocalCluster,
+    /// The target cluster, still running; dropping it stops and removes it.
+    pub target: LocalCluster,
 }
 
 /// Run the demo. The returned clusters keep running until dropped (or detached by `--keep`).
@@ -59,7 +68,76 @@ pub async fn run(events: &dyn EventSink) -> Result<DemoOutcome> {
         assessment.summary.blockers, assessment.summary.warnings
     );
     events.emit(done("assess", summary, assessing));
-    Ok(DemoOutcome { inventory, assessment, source })
+
+    let target = start_cluster(events, "target").await?;
+    let fetch = move_shop(&inventory, &source, &target, events).await?;
+    Ok(DemoOutcome { inventory, assessment, fetch, source, target })
+}
+
+async fn start_cluster(events: &dyn EventSink, role: &str) -> Result<LocalCluster> {
+    let started = Instant::now();
+    events.emit(step("cluster", &format!("starting a throwaway PostgreSQL {role} cluster")));
+    let cluster = tokio::task::spawn_blocking(|| LocalCluster::start(&ClusterOptions::default()))
+        .await
+        .map_err(|e| Error::internal("cluster start task failed").with_source(e))??;
+    events.emit(done(
+        "cluster",
+        format!("{role} cluster on 127.0.0.1:{}", cluster.port()),
+        started,
+    ));
+    Ok(cluster)
+}
+
+/// Schema (pre-data), rows from one snapshot, then post-data, into `target`.
+async fn move_shop(
+    inventory: &Inventory,
+    source: &LocalCluster,
+    target: &LocalCluster,
+    events: &dyn EventSink,
+) -> Result<FetchResult> {
+    let admin = conn::connect_str(&target.url("postgres")).await?;
+    admin
+        .client()
+        .batch_execute(&format!("create database {}", crate::dialect::quote_ident(DATABASE)))
+        .await
+        .map_err(|e| Error::db("creating the demo target database", e))?;
+    let to = conn::connect_str(&target.url(DATABASE)).await?;
+    let version = to.version();
+    let options =
+        Options { target: Target { dialect: to.dialect(), version }, keys: KeyStrategy::Keep };
+    let conversion = convert::convert(&inventory.schema, &options, None);
+    let dir = tempfile::tempdir().map_err(|e| Error::io("creating a directory for the DDL", e))?;
+    for (name, section) in [("pre-data.sql", Section::Pre), ("post-data.sql", Section::Post)] {
+        std::fs::write(dir.path().join(name), conversion.sql(section))
+            .map_err(|e| Error::io(format!("writing {name}"), e))?;
+    }
+    apply_section(&to, dir.path(), Sections::Pre, events).await?;
+    let started = Instant::now();
+    events.emit(step("fetch", "copying every table from one snapshot"));
+    let env = Environment::from_process();
+    let from = ConnParams::resolve(&source.url(DATABASE), &env)?;
+    let into = ConnParams::resolve(&target.url(DATABASE), &env)?;
+    let result = fetch::fetch(&from, &into, &FetchOptions::default(), events).await?;
+    let rows: u64 = result.tables.iter().map(|t| t.rows).sum();
+    events.emit(done("fetch", format!("{rows} rows copied"), started));
+    apply_section(&to, dir.path(), Sections::Post, events).await?;
+    Ok(result)
+}
+
+async fn apply_section(
+    to: &conn::Connection,
+    dir: &std::path::Path,
+    section: Sections,
+    events: &dyn EventSink,
+) -> Result<()> {
+    let report = apply::apply(to, dir, section, events).await?;
+    match report.failures.first() {
+        None => Ok(()),
+        Some(f) => Err(Error::internal(format!(
+            "the demo's own DDL failed at {} ({}): {}",
+            f.location, f.object, f.message
+        ))),
+    }
 }
 
 async fn load_shop(source: &LocalCluster) -> Result<()> {

@@ -15,6 +15,7 @@ pub mod demo;
 pub mod dialect;
 pub mod error;
 pub mod event;
+pub mod fetch;
 pub mod inspect;
 pub mod schema;
 

@@ -11,21 +11,24 @@ pub async fn run(args: DemoArgs, events: &dyn EventSink) -> anyhow::Result<Outco
     let outcome = godwit::demo::run(events).await?;
     let colour = std::io::IsTerminal::is_terminal(&std::io::stdout());
     let report = format!(
-        "{}\n{}",
+        "{}\n{}\n{}",
         render::inventory_text(&outcome.inventory),
-        godwit::schema::assess::text(&outcome.assessment, colour)
+        godwit::schema::assess::text(&outcome.assessment, colour),
+        super::fetch::ledger(&outcome.fetch)
     );
     render::write_result(None, &report)?;
     if args.keep {
-        let url = outcome.source.url(godwit::demo::DATABASE);
-        let stop = outcome.source.keep();
-        events.emit(Event::Warning {
-            message: format!("source cluster left running at {url}; stop it with: {stop}"),
-        });
+        for (role, cluster) in [("source", outcome.source), ("target", outcome.target)] {
+            let url = cluster.url(godwit::demo::DATABASE);
+            let stop = cluster.keep();
+            events.emit(Event::Warning {
+                message: format!("{role} cluster left running at {url}; stop it with: {stop}"),
+            });
+        }
     } else {
         events.emit(Event::Step {
             phase: "cleanup".into(),
-            message: "stopping and removing the throwaway cluster".into(),
+            message: "stopping and removing the throwaway clusters".into(),
         });
         drop(outcome);
     }

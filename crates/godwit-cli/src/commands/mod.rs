@@ -4,6 +4,7 @@
 mod assess;
 mod convert;
 mod demo;
+mod fetch;
 mod input;
 mod inspect;
 mod schema;
@@ -43,6 +44,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Assess(args) => assess::run(args, &events).await,
         Command::Convert(args) => convert::run(args, &events).await,
         Command::Schema(command) => schema::run(command, &events).await,
+        Command::Fetch(args) => fetch::run(args, &events).await,
         Command::Demo(args) => demo::run(args, &events).await,
     }
 }

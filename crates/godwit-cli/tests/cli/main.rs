@@ -123,7 +123,8 @@ fn demo_runs_end_to_end_and_logs_json_lines() {
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
         .collect();
     let phases: Vec<&str> = events.iter().filter_map(|e| e["phase"].as_str()).collect();
-    for phase in ["cluster", "load", "inspect", "cleanup"] {
+    assert!(stdout.contains("run fetch-") && stdout.contains("50000"), "fetch ledger: {stdout}");
+    for phase in ["cluster", "load", "inspect", "assess", "apply", "fetch", "cleanup"] {
         assert!(phases.contains(&phase), "missing phase {phase}: {stderr}");
     }
 }
@@ -289,7 +290,7 @@ async fn convert_then_schema_apply_is_rerunnable_and_names_failures() {
 #[tokio::test]
 async fn inspect_json_reports_all_of_pagila_2017() {
     let db = test_db().await;
-    let psql = godwit_test_support::cluster().bindir().join("psql");
+    let psql = cluster().bindir().join("psql");
     let file = fixture("pg-schemas/pagila-2017-inheritance.sql");
     let load = std::process::Command::new(psql)
         .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", &db.url(), "-f", &file])
@@ -368,4 +369,32 @@ async fn inspect_json_reports_all_of_pagila_2017() {
         assert!(expected > 0, "{kind}: pagila-2017 has some");
         assert_eq!(reported, expected, "{kind}");
     }
+}
+
+#[tokio::test]
+async fn fetch_copies_into_prepared_tables_and_refuses_missing_ones() {
+    let source = test_db().await;
+    source
+        .execute_script("create table t (id bigint primary key, v text); insert into t select g, 'v' || g from generate_series(1, 1000) g;")
+        .await;
+    let target = test_db().await;
+    let out = godwit()
+        .args(["fetch", "--source", &source.url(), "--target", &target.url()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "no tables on the target yet");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("public.t"), "names the missing table: {stderr}");
+
+    target.execute_script("create table t (id bigint primary key, v text);").await;
+    let out = godwit()
+        .args(["fetch", "--source", &source.url(), "--target", &target.url(), "--jobs", "3"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("public.t") && stdout.contains("1000"), "{stdout}");
+    let copied: i64 =
+        target.client().query_one("select count(*) from t", &[]).await.unwrap().get(0);
+    assert_eq!(copied, 1000);
 }

@@ -7,6 +7,7 @@
 mod assess;
 mod conn;
 mod convert;
+mod fetch;
 mod pagila;
 mod parse_crdb;
 mod parse_pg;

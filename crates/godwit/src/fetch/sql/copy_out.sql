@@ -1,0 +1,1 @@
+COPY (SELECT {columns} FROM {table}{where}{order}) TO STDOUT (FORMAT binary)

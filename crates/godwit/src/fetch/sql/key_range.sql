@@ -1,0 +1,1 @@
+SELECT min({key})::bigint, max({key})::bigint FROM {table}

@@ -1,0 +1,3 @@
+select status from _godwit.shards
+where run_id = $1 and table_schema = $2 and table_name = $3 and shard = $4
+for update
