@@ -129,6 +129,16 @@ pub async fn fetch(
     options: &FetchOptions,
     events: &dyn EventSink,
 ) -> Result<FetchResult> {
+    // The whole run's state machine is large; keep it on the heap, not in callers' futures.
+    Box::pin(fetch_run(source, target, options, events)).await
+}
+
+async fn fetch_run(
+    source: &ConnParams,
+    target: &ConnParams,
+    options: &FetchOptions,
+    events: &dyn EventSink,
+) -> Result<FetchResult> {
     if options.jobs == 0 {
         return Err(Error::config("fetch needs at least one job (--jobs 1 or more)"));
     }
