@@ -56,26 +56,14 @@ pub(super) fn prepare(source: &Schema, target: Target) -> (Schema, Vec<Unsupport
 }
 
 fn table(t: &mut Table, target: Target, lost: &mut Vec<Unsupported>) {
+    let dropped = dropped_columns(t);
     let name = t.qualified_name();
-    let has_real_pk = t
-        .primary_key()
-        .is_some_and(|pk| !pk.columns.iter().any(|c| t.column(c).is_some_and(is_implicit_rowid)));
-    let dropped: BTreeSet<String> = t
-        .columns
-        .iter()
-        .filter(|c| {
-            is_shard_column(c)
-                || (c.cockroach.hidden
-                    && (c.name == "crdb_internal_expiration" || c.name == "crdb_region"))
-                || (is_implicit_rowid(c) && has_real_pk)
-        })
-        .map(|c| c.name.clone())
-        .collect();
     for d in &dropped {
+        let reason = "CockroachDB-internal hidden column dropped".into();
         lost.push(Unsupported {
             object: format!("{name}.{d}"),
             rule: "crdb.hidden-column",
-            reason: "CockroachDB-internal hidden column dropped".into(),
+            reason,
             sql: None,
         });
     }
@@ -91,12 +79,34 @@ fn table(t: &mut Table, target: Target, lost: &mut Vec<Unsupported>) {
         }
     }
     without_index_constraints(t);
+    indexes(t, &dropped, lost);
+    storage(t, lost);
+}
+
+/// Hash-shard columns, the TTL and region columns, and a hidden rowid beside a real key.
+fn dropped_columns(t: &Table) -> BTreeSet<String> {
+    let has_real_pk = t
+        .primary_key()
+        .is_some_and(|pk| !pk.columns.iter().any(|c| t.column(c).is_some_and(is_implicit_rowid)));
+    let internal = |c: &Column| {
+        c.cockroach.hidden && (c.name == "crdb_internal_expiration" || c.name == "crdb_region")
+    };
+    t.columns
+        .iter()
+        .filter(|c| is_shard_column(c) || internal(c) || (is_implicit_rowid(c) && has_real_pk))
+        .map(|c| c.name.clone())
+        .collect()
+}
+
+/// Rewrite the indexes; drop those left without keys; name the primary index like its key.
+fn indexes(t: &mut Table, dropped: &BTreeSet<String>, lost: &mut Vec<Unsupported>) {
     for i in &mut t.indexes {
-        index(i, &dropped, &t.name);
+        index(i, dropped, &t.name);
     }
     let (empty, kept): (Vec<Index>, Vec<Index>) =
         std::mem::take(&mut t.indexes).into_iter().partition(|i| i.keys.is_empty());
     t.indexes = kept;
+    let name = t.qualified_name();
     for i in empty {
         lost.push(Unsupported {
             object: format!("{name}.{}", i.name),
@@ -107,20 +117,22 @@ fn table(t: &mut Table, target: Target, lost: &mut Vec<Unsupported>) {
     }
     let pk_name = t.primary_key().map(|c| c.name.clone());
     for i in t.indexes.iter_mut().filter(|i| i.primary) {
-        i.constraint = pk_name.clone();
+        i.constraint.clone_from(&pk_name);
         if let Some(n) = &pk_name {
-            i.name = n.clone();
+            i.name.clone_from(n);
         }
     }
+}
+
+/// CockroachDB storage parameters and placement go; `fillfactor` stays.
+fn storage(t: &mut Table, lost: &mut Vec<Unsupported>) {
     if !t.cockroach.is_empty() || !t.options.is_empty() {
         let opts = t.options.join(", ");
+        let detail = if opts.is_empty() { String::new() } else { format!(": {opts}") };
         lost.push(Unsupported {
-            object: name.to_string(),
+            object: t.qualified_name().to_string(),
             rule: "crdb.storage-parameter",
-            reason: format!(
-                "CockroachDB storage settings dropped{}",
-                if opts.is_empty() { String::new() } else { format!(": {opts}") }
-            ),
+            reason: format!("CockroachDB storage settings dropped{detail}"),
             sql: None,
         });
     }
