@@ -77,6 +77,18 @@ pub struct FetchArgs {
     /// Continue an earlier run (its id, as printed); without an id, the latest unfinished run.
     #[arg(long, value_name = "RUN", num_args = 0..=1, default_missing_value = "")]
     pub resume: Option<String>,
+    /// What a fresh run does with target tables that already hold rows (never done on resume).
+    #[arg(long, value_enum, default_value_t = TableHandlingArg::None)]
+    pub table_handling: TableHandlingArg,
+}
+
+/// `godwit fetch --table-handling`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TableHandlingArg {
+    /// Copy into the tables as they are; refuse if any already holds rows.
+    None,
+    /// Empty the selected target tables (one TRUNCATE, no CASCADE) before copying.
+    TruncateIfExists,
 }
 
 /// `godwit schema ...`.

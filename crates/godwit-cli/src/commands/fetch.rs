@@ -3,10 +3,10 @@
 use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
 use godwit::conn::{ConnParams, Environment};
 use godwit::event::{Event, EventSink};
-use godwit::fetch::{self, FetchOptions, FetchResult};
+use godwit::fetch::{self, FetchOptions, FetchResult, TableHandling};
 
 use super::Outcome;
-use crate::args::FetchArgs;
+use crate::args::{FetchArgs, TableHandlingArg};
 use crate::render;
 
 /// Copy; print the ledger; exit 2 when any table failed (the others are still copied).
@@ -22,6 +22,10 @@ pub async fn run(args: FetchArgs, events: &dyn EventSink) -> anyhow::Result<Outc
         jobs: usize::from(args.jobs),
         shard_rows: args.shard_rows,
         resume: args.resume.filter(|r| !r.is_empty()),
+        table_handling: match args.table_handling {
+            TableHandlingArg::None => TableHandling::None,
+            TableHandlingArg::TruncateIfExists => TableHandling::TruncateIfExists,
+        },
         ..FetchOptions::default()
     };
     let result = fetch::fetch(&source, &target, &options, events).await?;
@@ -57,5 +61,8 @@ pub fn ledger(result: &FetchResult) -> String {
     }
     let resumed =
         if result.resumed_from_new_snapshot { " (resumed from a new snapshot)" } else { "" };
-    format!("run {}{resumed}\n{table}\n", result.run_id)
+    format!(
+        "run {}{resumed}\n{table}\n{} sequences synced\n",
+        result.run_id, result.sequences_synced
+    )
 }

@@ -10,7 +10,9 @@
 //! - `COPY ... (FORMAT binary)` output of one server is valid input for a server of the same
 //!   dialect with the same column types, with no parsing on our side: the bytes are forwarded,
 //!   re-batched from the server's per-row CopyData messages into ~256 KiB buffers (forwarding
-//!   per row costs ~10x in messages and wake-ups). Memory per shard is one buffer;
+//!   per row costs ~10x in messages and wake-ups). Memory per shard is one buffer. A column
+//!   whose target type widens the source's is cast to the target type in the source `SELECT`
+//!   so that its binary form is the target's;
 //! - `COPY FROM` returns the number of rows it inserted, which is checked against
 //!   `count(*)` of the same range in the same snapshot before the transaction commits.
 
@@ -154,7 +156,7 @@ fn copy_statements(job: &ShardJob) -> (String, String) {
     let t = &job.table;
     let out_sql = include_str!("sql/copy_out.sql")
         .trim_end()
-        .replace("{columns}", &t.column_list())
+        .replace("{columns}", &t.select_list())
         .replace("{table}", &t.quoted())
         .replace("{where}", &t.predicate(job.range))
         .replace("{order}", &t.order());

@@ -14,6 +14,24 @@
 //!                                        COMMIT
 //! ```
 //!
+//! # Before any data moves
+//!
+//! Both schemas are introspected and the selected tables compared ([`compare`]): every
+//! mismatch (missing table or column, changed type, nullability, primary key, a target column
+//! the source cannot fill) is emitted as a warning event; if any is fatal, the run stops with
+//! a configuration error listing them all, before the `_godwit` state is created. Columns whose
+//! target type safely widens the source's are copied with a cast.
+//!
+//! A fresh run (not a resume) then applies [`TableHandling`] to the selected target tables:
+//! refuse any that already hold rows (the default), or truncate them all in one statement.
+//! A resumed run never touches existing rows.
+//!
+//! # After the copy
+//!
+//! When every table was copied, the target sequences owned by copied tables (`serial`,
+//! identity) are set to the source's values read on the coordinator ([`sequences`]), so the
+//! target continues numbering where the source is.
+//!
 //! # Why it is consistent (no-CDC mode)
 //!
 //! One coordinator transaction on the source exports its snapshot (`pg_export_snapshot()`)
@@ -47,9 +65,12 @@
 //! Only PostgreSQL to PostgreSQL is supported for now: CockroachDB on either side is a
 //! configuration error.
 
+mod compare;
 mod copy;
 mod plan;
+mod prepare;
 mod run;
+mod sequences;
 pub mod state;
 
 use crate::conn::{self, ConnParams, Connection};
@@ -58,7 +79,9 @@ use crate::error::{Error, Result};
 use crate::event::{Event, EventSink};
 use crate::schema::{Filter, introspect};
 
+pub use compare::{Mismatch, Severity};
 pub use plan::{Range, TablePlan};
+pub use prepare::TableHandling;
 
 /// What to copy and how.
 #[derive(Debug, Clone)]
@@ -73,6 +96,8 @@ pub struct FetchOptions {
     /// Resume this run; `None` resumes the latest unfinished run if there is one, else starts
     /// a new run.
     pub resume: Option<String>,
+    /// What a fresh run does with target tables that already hold rows.
+    pub table_handling: TableHandling,
     /// Test hook: stop the run (as if it crashed) once this many shards are done, returning an
     /// error and leaving the run unfinished. Not for production use.
     #[doc(hidden)]
@@ -86,6 +111,7 @@ impl Default for FetchOptions {
             jobs: 2,
             shard_rows: 250_000,
             resume: None,
+            table_handling: TableHandling::None,
             fail_after_shards: None,
         }
     }
@@ -120,6 +146,8 @@ pub struct FetchResult {
     /// This run resumed an earlier one and read the remaining shards from a new snapshot
     /// (see the module docs for when that is consistent).
     pub resumed_from_new_snapshot: bool,
+    /// Target sequences set to the source's values (0 when a table failed).
+    pub sequences_synced: usize,
 }
 
 /// Copy the selected tables from `source` into the existing tables of `target`.
@@ -146,27 +174,35 @@ async fn fetch_run(
     let state_conn = conn::connect(target).await?;
     supported(&coordinator)?;
     supported(&state_conn)?;
-    let tables = plan_tables(&coordinator, &state_conn, options).await?;
+    let planned = plan_tables(&coordinator, &state_conn, options, events).await?;
+    let resume = pending_run(state_conn.client(), options).await?;
+    if resume.is_none() {
+        prepare::prepare(&state_conn, &planned.tables, options.table_handling, events).await?;
+    }
     let snapshot = export_snapshot(&coordinator).await?;
     events.emit(Event::Step {
         phase: "fetch".into(),
-        message: format!("exported snapshot {snapshot}; {} tables to copy", tables.len()),
+        message: format!("exported snapshot {snapshot}; {} tables to copy", planned.tables.len()),
     });
     state::ensure_schema(state_conn.client()).await?;
-    let (run_id, resumed) =
-        open_run(state_conn.client(), options, &snapshot, &source.redacted()).await?;
+    let run_id = open_run(state_conn.client(), resume.as_deref(), &snapshot, source).await?;
     let ctx = copy::CopyContext {
         source: source.clone(),
         target: target.clone(),
         snapshot,
         run_id: run_id.clone(),
     };
-    let work = run::shard_jobs(&coordinator, &state_conn, &ctx.run_id, tables, options).await?;
+    let work = run::shard_jobs(&coordinator, &state_conn, &run_id, planned.tables, options).await?;
     let (tables, failed) = run::run(&state_conn, ctx, work, options, events).await?;
-    let status = if failed.is_empty() { "done" } else { "failed" };
+    let (status, sequences_synced) = if failed.is_empty() {
+        ("done", sequences::sync(&coordinator, &state_conn, &planned.sequences, events).await?)
+    } else {
+        ("failed", 0)
+    };
     state::finish_run(state_conn.client(), &run_id, status).await?;
     drop(coordinator);
-    Ok(FetchResult { run_id, tables, failed, resumed_from_new_snapshot: resumed })
+    let resumed_from_new_snapshot = resume.is_some();
+    Ok(FetchResult { run_id, tables, failed, resumed_from_new_snapshot, sequences_synced })
 }
 
 /// PostgreSQL only for now; the match is where CockroachDB plugs in.
@@ -180,12 +216,19 @@ fn supported(conn: &Connection) -> Result<()> {
     }
 }
 
+/// The tables and sequences a run copies.
+struct Planned {
+    tables: Vec<TablePlan>,
+    sequences: Vec<sequences::OwnedSequence>,
+}
+
 /// Introspect both sides and check that the target is ready, before any data moves.
 async fn plan_tables(
     source: &Connection,
     target: &Connection,
     options: &FetchOptions,
-) -> Result<Vec<TablePlan>> {
+    events: &dyn EventSink,
+) -> Result<Planned> {
     let filter = if options.schemas.is_empty() {
         Filter::all()
     } else {
@@ -197,7 +240,25 @@ async fn plan_tables(
     let target_schema = introspect(target.client(), target.dialect(), &filter)
         .await
         .map_err(|e| e.context("reading the target schema"))?;
-    plan::select_tables(&source_schema, &target_schema)
+    let selected = plan::copyable_tables(&source_schema);
+    preflight(&compare::compare(&selected, &target_schema), events)?;
+    let tables = plan::select_tables(&selected, &target_schema);
+    let sequences = sequences::owned(&source_schema, &target_schema, &tables);
+    Ok(Planned { tables, sequences })
+}
+
+/// Report every mismatch as a warning event; any fatal one is a configuration error that
+/// lists them all, one per line.
+fn preflight(mismatches: &[Mismatch], events: &dyn EventSink) -> Result<()> {
+    for m in mismatches {
+        events.emit(Event::Warning { message: format!("pre-flight {m}") });
+    }
+    if !mismatches.iter().any(|m| m.severity == Severity::Fatal) {
+        return Ok(());
+    }
+    let lines: Vec<_> = mismatches.iter().map(|m| format!("  {m}")).collect();
+    Err(Error::config(format!("the target tables do not match the source:\n{}", lines.join("\n")))
+        .with_hint("fix the target tables first (godwit convert / schema apply)"))
 }
 
 /// Open the coordinator's snapshot transaction and export it.
@@ -214,22 +275,32 @@ async fn export_snapshot(coordinator: &Connection) -> Result<String> {
     Ok(row.get(0))
 }
 
-/// Start a new run or resume one; returns the run id and whether it is a resumption.
-async fn open_run(
+/// The run to resume: `options.resume`, else the latest unfinished run if there is state.
+async fn pending_run(
     target: &tokio_postgres::Client,
     options: &FetchOptions,
+) -> Result<Option<String>> {
+    if let Some(id) = &options.resume {
+        return Ok(Some(id.clone()));
+    }
+    if !state::has_state(target).await? {
+        return Ok(None);
+    }
+    state::latest_unfinished(target).await
+}
+
+/// Resume `resume` under the new snapshot, or start a new run; returns the run id.
+async fn open_run(
+    target: &tokio_postgres::Client,
+    resume: Option<&str>,
     snapshot: &str,
-    source: &str,
-) -> Result<(String, bool)> {
-    let resume = match &options.resume {
-        Some(id) => Some(id.clone()),
-        None => state::latest_unfinished(target).await?,
-    };
+    source: &ConnParams,
+) -> Result<String> {
     match resume {
         Some(id) => {
-            state::resume_run(target, &id, snapshot).await?;
-            Ok((id, true))
+            state::resume_run(target, id, snapshot).await?;
+            Ok(id.to_owned())
         }
-        None => Ok((state::new_run(target, snapshot, source).await?, false)),
+        None => state::new_run(target, snapshot, &source.redacted()).await,
     }
 }

@@ -1,8 +1,8 @@
 //! Which tables to copy, in which order, split into which shards.
 //!
 //! Tables come from [`crate::schema::introspect`] of the source; each must already exist on
-//! the target with every column the source has (creating tables is `convert`/`schema apply`'s
-//! job), which is checked before any data moves. Big tables go first (`total_bytes`
+//! the target with compatible columns (creating tables is `convert`/`schema apply`'s job),
+//! which [`super::compare`] checks before any data moves. Big tables go first (`total_bytes`
 //! descending) so that the longest copy starts earliest and the workers finish together.
 //!
 //! A table with a single-column integer primary key and more estimated rows than
@@ -11,9 +11,9 @@
 //! cover every possible key whatever the bounds: a resumed run that reuses stored bounds
 //! under a new snapshot still misses no row.
 
+use super::compare::{TypeFit, type_fit};
 use crate::dialect::{quote_ident, quote_qualified};
-use crate::error::{Error, Result};
-use crate::schema::model::{ConstraintKind, Persistence, Schema, Table, TableKind};
+use crate::schema::model::{Column, ConstraintKind, Persistence, Schema, Table, TableKind};
 
 /// One table to copy.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,6 +24,9 @@ pub struct TablePlan {
     pub name: String,
     /// Non-generated columns in ordinal order.
     pub columns: Vec<String>,
+    /// Per column of `columns` (or empty: no casts), the target type the source value is cast
+    /// to when it reads (a widening, see [`super::compare`]).
+    pub casts: Vec<Option<String>>,
     /// Primary-key columns, the order rows are read in (empty without a primary key).
     pub order_by: Vec<String>,
     /// The single integer primary-key column that shards split on, if any.
@@ -54,6 +57,21 @@ impl TablePlan {
         self.columns.iter().map(|c| quote_ident(c)).collect::<Vec<_>>().join(", ")
     }
 
+    /// The source `SELECT` list: the quoted columns, with a cast where the type widens.
+    pub fn select_list(&self) -> String {
+        let cast = |i: usize| self.casts.get(i).and_then(Option::as_deref);
+        let items: Vec<_> = self
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| match cast(i) {
+                Some(t) => format!("{q}::{t} AS {q}", q = quote_ident(c)),
+                None => quote_ident(c),
+            })
+            .collect();
+        items.join(", ")
+    }
+
     /// ` WHERE ...` for `range` (empty when the range is unbounded or there is no key).
     pub fn predicate(&self, range: Range) -> String {
         let Some(key) = &self.key else { return String::new() };
@@ -76,43 +94,41 @@ impl TablePlan {
     }
 }
 
-/// The tables of `source` to copy, biggest first, after checking that `target` has each of
-/// them with every column. Partitioned parents (rows live in partitions), foreign and
+/// The tables of `source` to copy: partitioned parents (rows live in partitions), foreign and
 /// temporary tables are not copied.
-pub fn select_tables(source: &Schema, target: &Schema) -> Result<Vec<TablePlan>> {
-    let mut plans = Vec::new();
-    let mut problems = Vec::new();
-    for table in source.tables.iter().filter(|t| copyable(t)) {
-        let plan = table_plan(table);
-        match target.table(&table.schema, &table.name) {
-            None => problems.push(format!("{}.{} is missing", table.schema, table.name)),
-            Some(t) => {
-                let missing: Vec<_> = plan
-                    .columns
-                    .iter()
-                    .filter(|c| {
-                        !t.columns.iter().any(|tc| &tc.name == *c && tc.generated.is_none())
-                    })
-                    .map(String::as_str)
-                    .collect();
-                if !missing.is_empty() {
-                    problems.push(format!(
-                        "{}.{} lacks columns {}",
-                        table.schema,
-                        table.name,
-                        missing.join(", ")
-                    ));
-                }
+pub fn copyable_tables(source: &Schema) -> Vec<&Table> {
+    source.tables.iter().filter(|t| copyable(t)).collect()
+}
+
+/// Plans for `tables`, biggest first. Call after [`super::compare`] found nothing fatal: a
+/// column whose target type is a widening of the source's is read cast to the target type.
+pub fn select_tables(tables: &[&Table], target: &Schema) -> Vec<TablePlan> {
+    let mut plans: Vec<_> = tables
+        .iter()
+        .map(|table| {
+            let mut plan = table_plan(table);
+            if let Some(t) = target.table(&table.schema, &table.name) {
+                plan.casts = casts(table, t);
             }
-        }
-        plans.push(plan);
-    }
-    if !problems.is_empty() {
-        return Err(Error::config(format!("the target is not ready: {}", problems.join("; ")))
-            .with_hint("create the tables first (godwit convert / schema apply)"));
-    }
+            plan
+        })
+        .collect();
     plans.sort_by(|a, b| b.total_bytes.cmp(&a.total_bytes).then(a.quoted().cmp(&b.quoted())));
-    Ok(plans)
+    plans
+}
+
+/// For each copied column, the target type to cast to when it widens the source's.
+fn casts(source: &Table, target: &Table) -> Vec<Option<String>> {
+    copied_columns(source)
+        .map(|s| {
+            let t = target.columns.iter().find(|c| c.name == s.name)?;
+            (type_fit(s, t) == TypeFit::Widening).then(|| t.data_type.clone())
+        })
+        .collect()
+}
+
+fn copied_columns(table: &Table) -> impl Iterator<Item = &Column> {
+    table.columns.iter().filter(|c| c.generated.is_none())
 }
 
 fn copyable(table: &Table) -> bool {
@@ -138,12 +154,8 @@ fn table_plan(table: &Table) -> TablePlan {
     TablePlan {
         schema: table.schema.clone(),
         name: table.name.clone(),
-        columns: table
-            .columns
-            .iter()
-            .filter(|c| c.generated.is_none())
-            .map(|c| c.name.clone())
-            .collect(),
+        columns: copied_columns(table).map(|c| c.name.clone()).collect(),
+        casts: Vec::new(),
         order_by,
         key,
         estimated_rows: table.estimated_rows.unwrap_or(0).max(0),
@@ -210,7 +222,8 @@ mod tests {
         let plan = TablePlan {
             schema: "S".into(),
             name: "order".into(),
-            columns: vec!["Id".into()],
+            columns: vec!["Id".into(), "n".into()],
+            casts: vec![None, Some("bigint".into())],
             order_by: vec!["Id".into()],
             key: Some("Id".into()),
             estimated_rows: 0,
@@ -220,5 +233,6 @@ mod tests {
         assert_eq!(p, r#" WHERE "Id" >= -5 AND "Id" < 7"#);
         assert_eq!(plan.order(), r#" ORDER BY "Id""#);
         assert_eq!(plan.quoted(), r#""S"."order""#);
+        assert_eq!(plan.select_list(), r#""Id", "n"::bigint AS "n""#);
     }
 }

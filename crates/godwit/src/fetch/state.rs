@@ -36,6 +36,15 @@ pub async fn ensure_schema(target: &Client) -> Result<()> {
         .map_err(|e| Error::db("creating the _godwit schema on the target", e))
 }
 
+/// Whether the `_godwit` state tables exist on the target (read only, creates nothing).
+pub async fn has_state(target: &Client) -> Result<bool> {
+    let row = target
+        .query_one(include_str!("state/has_state.sql").trim_end(), &[])
+        .await
+        .map_err(|e| Error::db("looking for the _godwit schema on the target", e))?;
+    Ok(row.get(0))
+}
+
 /// Start a new run and return its id.
 pub async fn new_run(target: &Client, snapshot: &str, source: &str) -> Result<String> {
     let row = target

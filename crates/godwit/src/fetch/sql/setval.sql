@@ -1,0 +1,1 @@
+SELECT setval({sequence}::regclass, $1, $2)

@@ -1,0 +1,1 @@
+SELECT to_regclass('_godwit.runs') IS NOT NULL
