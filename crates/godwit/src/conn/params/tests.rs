@@ -554,3 +554,24 @@ fn property_resolve_never_panics_or_leaks_in_errors() {
         let _ = ConnParams::resolve(&rng.garbage(), &env());
     }
 }
+
+/// Regression (fuzzing): a planted password inside a malformed query value with `%00` and
+/// stray quotes was quoted back in the percent-decoding error.
+#[test]
+fn fuzz_regression_decoding_errors_never_quote_a_password() {
+    let crash = include_bytes!(
+        "../../../../../fuzz/regressions/conn_params/crash-36a0bbd54012eb132412b4db6f63533b01379a91"
+    );
+    let s = String::from_utf8_lossy(crash).into_owned();
+    let mut mid = s.len() / 2;
+    while !s.is_char_boundary(mid) {
+        mid -= 1;
+    }
+    let (head, tail) = s.split_at(mid);
+    for planted in ["password=GodwitFuzzPlantedSecret", ":GodwitFuzzPlantedSecret@"] {
+        let input = format!("{head}{planted}{tail}");
+        if let Err(e) = ConnParams::resolve(&input, &Environment::default()) {
+            assert!(!e.to_string().contains("GodwitFuzzPlantedSecret"), "{e}");
+        }
+    }
+}
