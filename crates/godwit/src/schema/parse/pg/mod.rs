@@ -263,7 +263,7 @@ fn error_offset(sql: &str, message: &str) -> Option<usize> {
     if message.ends_with("at end of input") {
         return Some(sql.trim_end().len());
     }
-    let Ok(tokens) = pg_query::scan_tokens(sql) else {
+    let Ok(tokens) = tokens::scan(sql) else {
         let near =
             message.split_once("at or near \"").map(|(_, rest)| rest.trim_end_matches('"'))?;
         return sql.find(near.get(..near.len().min(20)).unwrap_or(near));

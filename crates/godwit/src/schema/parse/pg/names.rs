@@ -73,7 +73,7 @@ pub(super) fn quote_ident(name: &str) -> String {
 
 /// Whether `name` is a keyword that cannot be used as a bare identifier everywhere.
 fn is_keyword(name: &str) -> bool {
-    let Ok(tokens) = pg_query::scan_tokens(name) else {
+    let Ok(tokens) = super::tokens::scan(name) else {
         return false;
     };
     match tokens.as_slice() {

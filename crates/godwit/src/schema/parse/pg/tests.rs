@@ -621,3 +621,13 @@ fn drops_renames_and_type_changes() {
     let a = s.table("public", "keep").unwrap().column("a").unwrap();
     assert_eq!((a.data_type.as_str(), a.typmod), ("numeric(12,3)", Some((12 << 16 | 3) + 4)));
 }
+
+/// Regression (fuzzing): pg_query aborts when asked to scan input without tokens.
+#[test]
+fn fuzz_regression_whitespace_only_input_is_scanned_without_pg_query() {
+    for input in ["", " ", "\u{b}", "\t\n\r\u{c}"] {
+        assert!(super::tokens::scan(input).unwrap().is_empty());
+        let parsed = parse(input, "db");
+        assert!(parsed.diagnostics.is_empty() && parsed.schema.tables.is_empty());
+    }
+}

@@ -16,13 +16,24 @@ pub(super) struct Tokens<'a> {
     toks: Vec<ScanToken>,
 }
 
+/// `pg_query::scan_tokens`, except that input with no token at all (empty or only
+/// PostgreSQL whitespace) is answered here: pg_query 18.1 builds a slice from the NULL token
+/// array it gets back for such input, which aborts debug builds and is undefined behaviour in
+/// release builds (found by fuzzing; `fuzz/regressions/pg_dump/`).
+pub(super) fn scan(sql: &str) -> pg_query::Result<Vec<ScanToken>> {
+    if sql.chars().all(|c| matches!(c, ' ' | '\t' | '\n' | '\r' | '\x0b' | '\x0c')) {
+        return Ok(Vec::new());
+    }
+    pg_query::scan_tokens(sql)
+}
+
 impl<'a> Tokens<'a> {
     /// Scan `sql`; a statement the scanner rejects has no tokens.
     pub fn new(sql: &'a str) -> Tokens<'a> {
         let comment = |t: &ScanToken| {
             t.token == Token::SqlComment as i32 || t.token == Token::CComment as i32
         };
-        let toks = pg_query::scan_tokens(sql)
+        let toks = scan(sql)
             .map(|toks| toks.into_iter().filter(|t| !comment(t)).collect())
             .unwrap_or_default();
         Tokens { sql, toks }
