@@ -626,7 +626,7 @@ fn drops_renames_and_type_changes() {
 #[test]
 fn fuzz_regression_whitespace_only_input_is_scanned_without_pg_query() {
     for input in ["", " ", "\u{b}", "\t\n\r\u{c}"] {
-        assert!(super::tokens::scan(input).unwrap().is_empty());
+        assert!(tokens::scan(input).unwrap().is_empty());
         let parsed = parse(input, "db");
         assert!(parsed.diagnostics.is_empty() && parsed.schema.tables.is_empty());
     }
