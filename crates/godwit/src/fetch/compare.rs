@@ -211,23 +211,7 @@ mod tests {
     use super::*;
 
     fn col(data_type: &str, base_type: &str) -> Column {
-        Column {
-            name: "c".into(),
-            ordinal: 1,
-            data_type: data_type.into(),
-            base_type: base_type.into(),
-            typmod: None,
-            array_dimensions: 0,
-            collation: None,
-            not_null: false,
-            default: None,
-            identity: None,
-            generated: None,
-            inherited: false,
-            comment: None,
-            privileges: None,
-            cockroach: Default::default(),
-        }
+        Column { base_type: base_type.into(), ..Column::new("c", 1, data_type) }
     }
 
     fn fit(s: (&str, &str), t: (&str, &str)) -> TypeFit {

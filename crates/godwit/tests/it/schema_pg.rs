@@ -57,23 +57,7 @@ fn role(name: &str) -> Grantee {
 
 /// A nullable, non-array, non-default column of type `data_type` with nothing else set.
 fn plain_column(name: &str, ordinal: i32, data_type: &str) -> Column {
-    Column {
-        name: name.to_owned(),
-        ordinal,
-        data_type: data_type.to_owned(),
-        base_type: data_type.to_owned(),
-        typmod: None,
-        array_dimensions: 0,
-        collation: None,
-        not_null: false,
-        default: None,
-        identity: None,
-        generated: None,
-        inherited: false,
-        comment: None,
-        privileges: None,
-        cockroach: Default::default(),
-    }
+    Column::new(name, ordinal, data_type)
 }
 
 /// A strings vector, for comparisons.

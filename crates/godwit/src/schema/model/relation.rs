@@ -346,6 +346,30 @@ impl Table {
     }
 }
 
+impl Column {
+    /// A nullable, non-array column of `data_type` at `ordinal`, every other property unset.
+    pub fn new(name: impl Into<String>, ordinal: i32, data_type: impl Into<String>) -> Self {
+        let data_type = data_type.into();
+        Column {
+            name: name.into(),
+            ordinal,
+            base_type: data_type.clone(),
+            data_type,
+            typmod: None,
+            array_dimensions: 0,
+            collation: None,
+            not_null: false,
+            default: None,
+            identity: None,
+            generated: None,
+            inherited: false,
+            comment: None,
+            privileges: None,
+            cockroach: Default::default(),
+        }
+    }
+}
+
 impl Sequence {
     /// A sequence `schema.name` with PostgreSQL's defaults (bigint, start 1, increment 1,
     /// min 1, max 2^63-1, cache 1, no cycle) and nothing else known.

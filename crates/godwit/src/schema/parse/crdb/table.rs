@@ -64,23 +64,7 @@ const COLUMN_STOPS: &[&str] = &[
 
 /// A column with the given type and every other property at its default.
 pub(super) fn new_column(name: &str, data_type: &str, ordinal: i32) -> Column {
-    Column {
-        name: name.to_owned(),
-        ordinal,
-        data_type: data_type.to_owned(),
-        base_type: data_type.to_owned(),
-        typmod: None,
-        array_dimensions: 0,
-        collation: None,
-        not_null: false,
-        default: None,
-        identity: None,
-        generated: None,
-        inherited: false,
-        comment: None,
-        privileges: None,
-        cockroach: Default::default(),
-    }
+    Column::new(name, ordinal, data_type)
 }
 
 /// A table without columns, constraints or indexes. The owner is not in DDL text: it is empty.

@@ -158,23 +158,7 @@ mod tests {
     fn qualifies_names_of_this_file_in_old_dumps() {
         let mut b = Builder::new("db");
         b.register("public", "s");
-        b.schema.sequences.push(Sequence {
-            schema: "public".into(),
-            name: "s".into(),
-            data_type: "bigint".into(),
-            start: 1,
-            increment: 1,
-            min: 1,
-            max: i64::MAX,
-            cache: 1,
-            cycle: false,
-            last_value: None,
-            owned_by: None,
-            identity: false,
-            owner: String::new(),
-            comment: None,
-            privileges: None,
-        });
+        b.schema.sequences.push(Sequence::with_defaults("public", "s"));
         b.schema.types.enums.push(EnumType {
             schema: "public".into(),
             name: "mood".into(),
