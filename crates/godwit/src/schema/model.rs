@@ -176,6 +176,25 @@ impl fmt::Display for QualifiedName {
 }
 
 impl Schema {
+    /// A schema of `dialect` for `database` with no objects yet.
+    pub fn empty(dialect: Dialect, database: impl Into<String>) -> Self {
+        Schema {
+            dialect,
+            server_version: None,
+            database: database.into(),
+            schemas: Vec::new(),
+            tables: Vec::new(),
+            views: Vec::new(),
+            sequences: Vec::new(),
+            types: Types::default(),
+            routines: Vec::new(),
+            triggers: Vec::new(),
+            rules: Vec::new(),
+            policies: Vec::new(),
+            extensions: Vec::new(),
+        }
+    }
+
     /// The table `schema.name`, if there is one.
     pub fn table(&self, schema: &str, name: &str) -> Option<&Table> {
         self.tables.iter().find(|t| t.schema == schema && t.name == name)

@@ -42,7 +42,7 @@ pub(super) fn prepare(source: &Schema, target: Target) -> (Schema, Vec<Unsupport
     missing_sequences(&mut s, &mut lost);
     needed_extensions(&mut s);
     for v in &mut s.views {
-        v.definition = strip_database(&expr::crdb_to_pg(&v.definition), &source.schemas_names());
+        v.definition = strip_database(&expr::crdb_to_pg(&v.definition), &schema_names(source));
         for c in &mut v.columns {
             c.data_type = types::crdb_to_pg(&c.data_type);
         }
@@ -470,14 +470,13 @@ fn strip_database(text: &str, schemas: &[String]) -> String {
     out
 }
 
-impl Schema {
-    fn schemas_names(&self) -> Vec<String> {
-        let mut names: Vec<String> = self.schemas.iter().map(|n| n.name.clone()).collect();
-        names.extend(self.tables.iter().map(|t| t.schema.clone()));
-        names.sort();
-        names.dedup();
-        names
-    }
+/// Every schema name the database uses (declared, or holding a table).
+fn schema_names(s: &Schema) -> Vec<String> {
+    let mut names: Vec<String> = s.schemas.iter().map(|n| n.name.clone()).collect();
+    names.extend(s.tables.iter().map(|t| t.schema.clone()));
+    names.sort();
+    names.dedup();
+    names
 }
 
 #[cfg(test)]

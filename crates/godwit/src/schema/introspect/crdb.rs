@@ -144,17 +144,9 @@ impl Features {
 
 /// Read the schema of a CockroachDB database inside one read-only snapshot.
 pub(super) async fn introspect(client: &Client, filter: &Filter) -> Result<Schema> {
-    client
-        .batch_execute(include_str!("crdb/snapshot.sql"))
-        .await
-        .map_err(|e| Error::db("Starting a read-only catalog snapshot", e))?;
-    let read = read(client, filter).await;
-    let released = client
-        .batch_execute(include_str!("crdb/release.sql"))
-        .await
-        .map_err(|e| Error::db("Ending the catalog snapshot", e));
-    let parts = read?;
-    released?;
+    let begin = include_str!("crdb/snapshot.sql");
+    let release = include_str!("crdb/release.sql");
+    let parts = super::in_snapshot(client, begin, release, Box::pin(read(client, filter))).await?;
     assemble(Dialect::Cockroach, parts)
 }
 

@@ -28,6 +28,29 @@ use super::{Filter, Schema};
 use crate::Result;
 use crate::dialect::Dialect;
 
+/// Run `read` between `begin` (which opens a read-only snapshot transaction) and `release`
+/// (which ends it), so every catalog query sees one snapshot; the transaction is ended even
+/// when `read` fails, and `read`'s error wins over a failure to end it.
+async fn in_snapshot<T>(
+    client: &Client,
+    begin: &str,
+    release: &str,
+    read: impl Future<Output = Result<T>>,
+) -> Result<T> {
+    client
+        .batch_execute(begin)
+        .await
+        .map_err(|e| crate::Error::db("Starting a read-only catalog snapshot", e))?;
+    let read = read.await;
+    let released = client
+        .batch_execute(release)
+        .await
+        .map_err(|e| crate::Error::db("Ending the catalog snapshot", e));
+    let parts = read?;
+    released?;
+    Ok(parts)
+}
+
 /// Read the schema of the database `client` is connected to.
 ///
 /// Only schemas that pass `filter` are read (system schemas never are); objects that belong to

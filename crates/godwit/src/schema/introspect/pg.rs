@@ -51,17 +51,9 @@ pub use security::{grants, policies};
 
 /// Read the schema of a PostgreSQL database inside one read-only snapshot.
 pub async fn introspect(client: &Client, filter: &Filter) -> Result<Schema> {
-    client
-        .batch_execute(include_str!("pg/snapshot.sql"))
-        .await
-        .map_err(|e| Error::db("Starting a read-only catalog snapshot", e))?;
-    let read = read(client, filter).await;
-    let released = client
-        .batch_execute(include_str!("pg/release.sql"))
-        .await
-        .map_err(|e| Error::db("Ending the catalog snapshot", e));
-    let parts = read?;
-    released?;
+    let begin = include_str!("pg/snapshot.sql");
+    let release = include_str!("pg/release.sql");
+    let parts = super::in_snapshot(client, begin, release, Box::pin(read(client, filter))).await?;
     assemble(Dialect::Postgres, parts)
 }
 

@@ -23,7 +23,7 @@ use super::table::TableDef;
 use crate::dialect::Dialect;
 use crate::schema::model::{
     ConstraintKind, Index, Namespace, Policy, QualifiedName, Routine, Schema, Sequence, Table,
-    Trigger, Types, View,
+    Trigger, View,
 };
 use crate::schema::parse::{Diagnostic, Location, ObjectKey, Parsed};
 
@@ -100,21 +100,7 @@ impl Builder {
         Builder {
             default_database: database.to_owned(),
             database: None,
-            schema: Schema {
-                dialect: Dialect::Cockroach,
-                server_version: None,
-                database: String::new(),
-                schemas: Vec::new(),
-                tables: Vec::new(),
-                views: Vec::new(),
-                sequences: Vec::new(),
-                types: Types::default(),
-                routines: Vec::new(),
-                triggers: Vec::new(),
-                rules: Vec::new(),
-                policies: Vec::new(),
-                extensions: Vec::new(),
-            },
+            schema: Schema::empty(Dialect::Cockroach, String::new()),
             locations: BTreeMap::new(),
             diagnostics: Vec::new(),
             skipped: Vec::new(),

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use super::split::Source;
 use super::tokens::{Tokens, offset};
 use crate::dialect::Dialect;
-use crate::schema::model::{Namespace, QualifiedName, Routine, Schema, Table, Types, View};
+use crate::schema::model::{Namespace, QualifiedName, Routine, Schema, Table, View};
 use crate::schema::parse::{Diagnostic, Location, ObjectKey, preview};
 
 /// The schema being built, and everything reported along the way.
@@ -93,21 +93,7 @@ impl Builder {
     /// An empty schema for `database`.
     pub fn new(database: &str) -> Builder {
         Builder {
-            schema: Schema {
-                dialect: Dialect::Postgres,
-                server_version: None,
-                database: database.to_owned(),
-                schemas: Vec::new(),
-                tables: Vec::new(),
-                views: Vec::new(),
-                sequences: Vec::new(),
-                types: Types::default(),
-                routines: Vec::new(),
-                triggers: Vec::new(),
-                rules: Vec::new(),
-                policies: Vec::new(),
-                extensions: Vec::new(),
-            },
+            schema: Schema::empty(Dialect::Postgres, database.to_owned()),
             locations: BTreeMap::new(),
             diagnostics: Vec::new(),
             skipped: Vec::new(),
