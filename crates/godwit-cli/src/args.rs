@@ -23,9 +23,22 @@ pub struct GlobalArgs {
     /// Defaults to text on a terminal and json otherwise.
     #[arg(long, global = true, value_enum)]
     pub log_format: Option<LogFormat>,
-    /// Print only results and errors.
+    /// Print only results, warnings and errors.
     #[arg(long, short, global = true)]
     pub quiet: bool,
+    /// Print more: every progress line (unthrottled) and, in text, one line per shard.
+    #[arg(long, short, global = true, conflicts_with = "quiet")]
+    pub verbose: bool,
+}
+
+/// Flags of commands that can be watched with Prometheus while they run.
+#[derive(Debug, Args)]
+pub struct MetricsArgs {
+    /// Serve Prometheus metrics at http://ADDR/metrics while the command runs, e.g.
+    /// `127.0.0.1:9187`; `:9187` listens on every interface, port 0 on a free port (the
+    /// address is printed as a `listening` event).
+    #[arg(long, value_name = "ADDR")]
+    pub metrics_addr: Option<String>,
 }
 
 /// Format of progress lines on stderr.
@@ -59,27 +72,63 @@ pub enum Command {
 /// `godwit fetch`.
 #[derive(Debug, Args)]
 pub struct FetchArgs {
-    /// Source database (libpq URI or key=value string).
-    #[arg(long, env = "GODWIT_SOURCE", hide_env_values = true)]
-    pub source: String,
+    /// Source database (libpq URI or key=value string); not needed with --import-only.
+    #[arg(
+        long,
+        env = "GODWIT_SOURCE",
+        hide_env_values = true,
+        required_unless_present = "import_only"
+    )]
+    pub source: Option<String>,
     /// Target database; its tables must exist (`godwit convert` + `godwit schema apply --section pre`).
     #[arg(long, env = "GODWIT_TARGET", hide_env_values = true)]
     pub target: String,
     /// Only these schemas (repeatable; default: every user schema).
     #[arg(long = "schema", value_name = "NAME")]
     pub schemas: Vec<String>,
+    /// Only tables whose whole name (`orders`) or qualified name (`sales.orders`) matches this
+    /// regular expression.
+    #[arg(long, value_name = "REGEX")]
+    pub tables: Option<String>,
+    /// Leave out tables whose whole or qualified name matches this regular expression.
+    #[arg(long, value_name = "REGEX")]
+    pub exclude_tables: Option<String>,
     /// Shards copied at the same time.
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub jobs: u16,
-    /// Tables with more estimated rows than this are split into key-range shards.
-    #[arg(long, default_value_t = 250_000, value_parser = clap::value_parser!(i64).range(1..))]
-    pub shard_rows: i64,
+    /// Tables bigger than this on disk are split into shards of about this size, whatever
+    /// their primary key (tables without one by heap pages): bytes, or with a unit such as
+    /// 512KiB, 64MiB, 1GiB (binary) or 100MB (decimal).
+    #[arg(long, value_name = "SIZE", default_value = "64MiB")]
+    pub shard_size: String,
     /// Continue an earlier run (its id, as printed); without an id, the latest unfinished run.
     #[arg(long, value_name = "RUN", num_args = 0..=1, default_missing_value = "")]
     pub resume: Option<String>,
     /// What a fresh run does with target tables that already hold rows (never done on resume).
     #[arg(long, value_enum, default_value_t = TableHandlingArg::None)]
     pub table_handling: TableHandlingArg,
+    /// Copy without creating a logical replication slot (a plain exported snapshot): nothing
+    /// is kept for `replicate`, and nothing retains WAL on the source.
+    #[arg(long)]
+    pub no_cdc: bool,
+    /// Prometheus endpoint.
+    #[command(flatten)]
+    pub metrics: MetricsArgs,
+    /// Go through object storage: file:///dir, s3://bucket/prefix, gs://bucket/prefix or
+    /// azure://container/prefix; credentials and options from the usual AWS_*, GOOGLE_*, AZURE_*
+    /// variables or as URL options as CockroachDB spells them (?AWS_ENDPOINT=...&AWS_REGION=...).
+    #[arg(long, value_name = "URL")]
+    pub storage: Option<String>,
+    /// Export the shards and the manifest to --storage, then stop.
+    #[arg(long, requires = "storage", conflicts_with = "import_only")]
+    pub export_only: bool,
+    /// Load a finished export from --storage (the newest, or --resume RUN); no --source needed.
+    #[arg(long, requires = "storage")]
+    pub import_only: bool,
+    /// For a CockroachDB target and file:// storage: serve the files to IMPORT INTO over HTTP
+    /// at this address (reachable from every CockroachDB node), e.g. 10.0.0.5:8080.
+    #[arg(long, value_name = "ADDR", requires = "storage")]
+    pub storage_http_addr: Option<std::net::SocketAddr>,
 }
 
 /// `godwit fetch --table-handling`.
@@ -89,6 +138,9 @@ pub enum TableHandlingArg {
     None,
     /// Empty the selected target tables (one TRUNCATE, no CASCADE) before copying.
     TruncateIfExists,
+    /// Drop the source's tables on the target and recreate them from the source's DDL
+    /// (as `godwit convert` writes it); indexes and constraints follow after the data.
+    DropOnTargetAndRecreate,
 }
 
 /// `godwit schema ...`.

@@ -8,6 +8,8 @@
 
 mod args;
 mod commands;
+mod metrics;
+mod progress;
 mod render;
 
 use std::process::ExitCode;

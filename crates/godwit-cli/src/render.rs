@@ -1,20 +1,26 @@
 //! How results, events and errors look: readable text on a terminal, JSON otherwise.
 //!
 //! Results go to stdout (or `--out FILE`); progress, warnings and errors go to stderr, so
-//! `godwit inspect --json > model.json` is always clean JSON.
+//! `godwit inspect --json > model.json` is always clean JSON. Events on stderr are JSON lines
+//! when stderr is not a terminal or with `--log-format json` (see docs/events-json.md), bars
+//! plus readable lines on a terminal, and plain readable lines with `--log-format text` on a
+//! pipe. Progress lines are throttled per table (JSON 1/s, text 1/10 s) unless `--verbose`;
+//! `--quiet` keeps only warnings.
 #![allow(clippy::print_stderr)]
 
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
-use godwit::event::{Event, EventSink};
+use godwit::event::{Event, EventSink, ShardStatus};
 use godwit::inspect::Inventory;
 
 use crate::args::{GlobalArgs, LogFormat};
+use crate::progress::{Bars, Throttle, mb_per_s, rate_message};
 
 /// Print a fatal error as one line (`godwit: error: what: cause: cause`) and return exit 2.
 pub fn fatal(err: &anyhow::Error) -> ExitCode {
@@ -29,34 +35,72 @@ pub fn fatal(err: &anyhow::Error) -> ExitCode {
     ExitCode::from(2)
 }
 
+/// How events reach stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// One JSON object per line; progress throttled per table.
+    Json,
+    /// Readable lines; progress throttled per table (text on a pipe or file).
+    Lines,
+    /// Readable lines above one live bar per table (text on a terminal).
+    Bars,
+}
+
+/// A JSON progress line per table at most this often (unless `--verbose`).
+const JSON_PROGRESS_EVERY: Duration = Duration::from_secs(1);
+/// A plain-text progress line per table at most this often (unless `--verbose`).
+const TEXT_PROGRESS_EVERY: Duration = Duration::from_secs(10);
+
 /// Renders library events on stderr.
 #[derive(Debug)]
 pub struct EventRenderer {
-    format: LogFormat,
+    mode: Mode,
     quiet: bool,
-    out: Mutex<std::io::Stderr>,
+    verbose: bool,
+    state: Mutex<State>,
+}
+
+#[derive(Debug)]
+struct State {
+    throttle: Throttle,
+    bars: Option<Bars>,
+    out: std::io::Stderr,
 }
 
 impl EventRenderer {
-    /// A renderer following `--log-format` (default: text on a terminal, json otherwise).
+    /// A renderer following `--log-format` (default: text on a terminal, json otherwise):
+    /// text on a terminal draws progress bars, unless `--quiet`.
     pub fn new(global: &GlobalArgs) -> Self {
-        let format = global.log_format.unwrap_or_else(|| {
-            if std::io::stderr().is_terminal() { LogFormat::Text } else { LogFormat::Json }
-        });
-        EventRenderer { format, quiet: global.quiet, out: Mutex::new(std::io::stderr()) }
+        let terminal = std::io::stderr().is_terminal();
+        let format =
+            global.log_format.unwrap_or(if terminal { LogFormat::Text } else { LogFormat::Json });
+        let mode = match format {
+            LogFormat::Json => Mode::Json,
+            LogFormat::Text if terminal && !global.quiet => Mode::Bars,
+            LogFormat::Text => Mode::Lines,
+        };
+        EventRenderer::with_mode(mode, global.quiet, global.verbose)
     }
 
-    fn line(&self, event: &Event) -> Option<String> {
-        match self.format {
-            LogFormat::Json => serde_json::to_string(event).ok(),
-            LogFormat::Text => match event {
-                Event::Step { message, .. } => Some(format!("… {message}")),
-                Event::Done { message, seconds, .. } => {
-                    Some(format!("✓ {message} ({seconds:.1} s)"))
-                }
-                Event::Warning { message } => Some(format!("warning: {message}")),
-                _ => None,
-            },
+    fn with_mode(mode: Mode, quiet: bool, verbose: bool) -> Self {
+        let every = if mode == Mode::Json { JSON_PROGRESS_EVERY } else { TEXT_PROGRESS_EVERY };
+        let bars = (mode == Mode::Bars).then(Bars::stderr);
+        let state = State { throttle: Throttle::new(every), bars, out: std::io::stderr() };
+        EventRenderer { mode, quiet, verbose, state: Mutex::new(state) }
+    }
+
+    /// The line for `event`, or `None` when it is not shown (throttled, or not shown in text).
+    fn line(&self, event: &Event, throttle: &mut Throttle, now: Instant) -> Option<String> {
+        match event {
+            Event::Progress { table, .. } if !self.verbose && !throttle.allow(table, now) => {
+                return None;
+            }
+            Event::TableDone { table, .. } => throttle.forget(table),
+            _ => {}
+        }
+        match self.mode {
+            Mode::Json => serde_json::to_string(event).ok(),
+            Mode::Lines | Mode::Bars => text_line(event, self.verbose),
         }
     }
 }
@@ -67,9 +111,87 @@ impl EventSink for EventRenderer {
         if self.quiet && !warning {
             return;
         }
-        if let (Some(line), Ok(mut out)) = (self.line(&event), self.out.lock()) {
+        let Ok(mut state) = self.state.lock() else { return };
+        let State { throttle, bars, out } = &mut *state;
+        if let Some(bars) = bars {
+            draw(bars, &event, self.verbose);
+        } else if let Some(line) = self.line(&event, throttle, Instant::now()) {
             let _ = writeln!(out, "{line}");
         }
+    }
+}
+
+impl Drop for EventRenderer {
+    /// Nothing of the bars is left on screen, whether the command ended well or not.
+    fn drop(&mut self) {
+        if let Some(bars) = self.state.get_mut().ok().and_then(|s| s.bars.as_mut()) {
+            bars.clear();
+        }
+    }
+}
+
+/// Bars mode: progress moves bars; every other shown event is a line above them.
+fn draw(bars: &mut Bars, event: &Event, verbose: bool) {
+    match event {
+        Event::TableStarted { table, rows_estimate, .. } => bars.start(table, *rows_estimate),
+        Event::Progress { table, rows, bytes, seconds, .. } => {
+            bars.update(table, *rows, *bytes, *seconds);
+        }
+        Event::TableDone { table, .. } => {
+            bars.finish(table);
+            if let Some(line) = text_line(event, verbose) {
+                bars.println(&line);
+            }
+        }
+        _ => {
+            if let Some(line) = text_line(event, verbose) {
+                bars.println(&line);
+            }
+        }
+    }
+}
+
+/// An event as one readable line (`None`: not shown as text).
+fn text_line(event: &Event, verbose: bool) -> Option<String> {
+    match event {
+        Event::Step { message, .. } => Some(format!("… {message}")),
+        Event::Done { message, seconds, .. } => Some(format!("✓ {message} ({seconds:.1} s)")),
+        Event::Warning { message } => Some(format!("warning: {message}")),
+        Event::Listening { service, url } => Some(format!("… serving {service} on {url}")),
+        Event::FetchStarted { run_id, tables, shards } => {
+            Some(format!("… run {run_id}: {tables} tables, {shards} shards to copy"))
+        }
+        Event::TableStarted { table, shards, rows_estimate } => {
+            let about = rows_estimate.map(|r| format!(", about {r} rows")).unwrap_or_default();
+            Some(format!("… copying {table} ({shards} shards{about})"))
+        }
+        Event::Progress { table, rows, bytes, rows_estimate, seconds, .. } => {
+            let of = rows_estimate.map(|r| format!(" of about {r}")).unwrap_or_default();
+            Some(format!("… {table}: {rows}{of} rows, {}", rate_message(*bytes, *seconds)))
+        }
+        Event::ShardDone { table, shard, status, rows, bytes } if verbose => Some(format!(
+            "  {table} shard {shard}: {} {rows} rows, {}",
+            shard_status(*status),
+            human_bytes(i64::try_from(*bytes).unwrap_or(i64::MAX))
+        )),
+        Event::TableDone { table, shards, rows, bytes, seconds, failed } => {
+            let (mark, verdict) = if *failed { ("✗", "FAILED") } else { ("✓", "copied") };
+            let size = human_bytes(i64::try_from(*bytes).unwrap_or(i64::MAX));
+            Some(format!(
+                "{mark} {verdict} {table}: {rows} rows, {size} in {seconds:.2} s ({} MB/s), \
+                 {shards} shards",
+                mb_per_s(*bytes, *seconds)
+            ))
+        }
+        _ => None,
+    }
+}
+
+fn shard_status(status: ShardStatus) -> &'static str {
+    match status {
+        ShardStatus::Copied => "copied",
+        ShardStatus::Skipped => "skipped (already done)",
+        ShardStatus::Failed => "failed",
     }
 }
 
@@ -157,6 +279,80 @@ pub fn human_bytes(bytes: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn progress(table: &str, rows: u64) -> Event {
+        Event::Progress {
+            phase: "fetch".into(),
+            table: table.into(),
+            rows,
+            bytes: rows * 100,
+            rows_estimate: Some(1000),
+            seconds: 2.0,
+        }
+    }
+
+    fn done(table: &str) -> Event {
+        Event::TableDone {
+            table: table.into(),
+            shards: 2,
+            rows: 1000,
+            bytes: 3 * 1024 * 1024,
+            seconds: 2.0,
+            failed: false,
+        }
+    }
+
+    #[test]
+    fn json_progress_is_throttled_per_table_and_other_events_pass() {
+        let r = EventRenderer::with_mode(Mode::Json, false, false);
+        let mut throttle = Throttle::new(JSON_PROGRESS_EVERY);
+        let t0 = Instant::now();
+        let at = |ms| t0 + Duration::from_millis(ms);
+        let first = r.line(&progress("s.a", 1), &mut throttle, at(0)).unwrap();
+        let value: serde_json::Value = serde_json::from_str(&first).unwrap();
+        assert_eq!((value["event"].as_str(), value["rows"].as_u64()), (Some("progress"), Some(1)));
+        assert!(r.line(&progress("s.b", 1), &mut throttle, at(10)).is_some(), "other table");
+        assert!(r.line(&progress("s.a", 2), &mut throttle, at(250)).is_none());
+        assert!(r.line(&progress("s.a", 3), &mut throttle, at(1000)).is_some());
+        let done_line = r.line(&done("s.a"), &mut throttle, at(1100)).unwrap();
+        assert!(done_line.starts_with(r#"{"event":"table_done""#), "{done_line}");
+        let warning = Event::Warning { message: "w".into() };
+        assert!(r.line(&warning, &mut throttle, at(1100)).is_some());
+    }
+
+    #[test]
+    fn verbose_lets_every_progress_line_through() {
+        let r = EventRenderer::with_mode(Mode::Json, false, true);
+        let mut throttle = Throttle::new(JSON_PROGRESS_EVERY);
+        let now = Instant::now();
+        for rows in 1..5 {
+            assert!(r.line(&progress("s.a", rows), &mut throttle, now).is_some());
+        }
+    }
+
+    #[test]
+    fn text_lines_say_what_happened() {
+        let line = |e: &Event| text_line(e, false).unwrap_or_default();
+        assert_eq!(
+            line(&progress("s.a", 500)),
+            "… s.a: 500 of about 1000 rows, 48.8 KiB, 0.0 MB/s"
+        );
+        assert_eq!(
+            line(&done("s.a")),
+            "✓ copied s.a: 1000 rows, 3.0 MiB in 2.00 s (1.6 MB/s), 2 shards"
+        );
+        let started = Event::TableStarted { table: "s.a".into(), shards: 3, rows_estimate: None };
+        assert_eq!(line(&started), "… copying s.a (3 shards)");
+        let shard = Event::ShardDone {
+            table: "s.a".into(),
+            shard: 1,
+            status: ShardStatus::Copied,
+            rows: 10,
+            bytes: 2048,
+        };
+        assert_eq!(text_line(&shard, false), None, "shards only with --verbose");
+        assert_eq!(text_line(&shard, true).unwrap(), "  s.a shard 1: copied 10 rows, 2.0 KiB");
+    }
 
     #[test]
     fn bytes_are_human() {

@@ -117,7 +117,8 @@ async fn move_shop(
     let env = Environment::from_process();
     let from = ConnParams::resolve(&source.url(DATABASE), &env)?;
     let into = ConnParams::resolve(&target.url(DATABASE), &env)?;
-    let result = fetch::fetch(&from, &into, &FetchOptions::default(), events).await?;
+    let options = FetchOptions { cdc: true, ..FetchOptions::default() };
+    let result = fetch::fetch(&from, &into, &options, events).await?;
     let rows: u64 = result.tables.iter().map(|t| t.rows).sum();
     events.emit(done("fetch", format!("{rows} rows copied"), started));
     apply_section(&to, dir.path(), Sections::Post, events).await?;

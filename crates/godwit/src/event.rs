@@ -30,6 +30,90 @@ pub enum Event {
         /// What happened and what to do about it.
         message: String,
     },
+    /// A server of the running command accepts connections (e.g. the Prometheus endpoint);
+    /// emitted once it is bound, so a port chosen by the system (`:0`) is known.
+    Listening {
+        /// What is served, e.g. `metrics`.
+        service: String,
+        /// Where, e.g. `http://127.0.0.1:9187/metrics`.
+        url: String,
+    },
+    /// A fetch run knows its work: tables and shards still to copy in this run.
+    FetchStarted {
+        /// The run id, as stored in `_godwit.runs`.
+        run_id: String,
+        /// Tables with shards to copy in this run.
+        tables: u64,
+        /// Shards to copy in this run (a resumed run counts only the unfinished ones).
+        shards: u64,
+    },
+    /// The first shard of a table started copying.
+    TableStarted {
+        /// `schema.name`.
+        table: String,
+        /// Shards of this table to copy in this run.
+        shards: u64,
+        /// The planner's row estimate for the whole table; `None` when unknown.
+        rows_estimate: Option<u64>,
+    },
+    /// Rows and bytes moved so far for one table (emitted about every 250 ms while they
+    /// change, and once more with the exact totals just before [`Event::TableDone`]).
+    Progress {
+        /// The phase, e.g. `fetch`.
+        phase: String,
+        /// `schema.name`.
+        table: String,
+        /// Rows so far. Approximate while shards are in flight (counted per COPY message);
+        /// exact once they commit, and never counts a failed attempt.
+        rows: u64,
+        /// Bytes of COPY data so far.
+        bytes: u64,
+        /// The row estimate of [`Event::TableStarted`], repeated for stateless consumers.
+        rows_estimate: Option<u64>,
+        /// Seconds since the table started.
+        seconds: f64,
+    },
+    /// One shard finished: copied and committed, skipped (already done by another run) or
+    /// failed (after retries; a [`Event::Warning`] says why).
+    ShardDone {
+        /// `schema.name`.
+        table: String,
+        /// Shard number within the table.
+        shard: i32,
+        /// How it ended.
+        status: ShardStatus,
+        /// Rows committed (0 unless copied).
+        rows: u64,
+        /// Bytes of COPY data committed (0 unless copied).
+        bytes: u64,
+    },
+    /// Every shard of a table in this run is finished.
+    TableDone {
+        /// `schema.name`.
+        table: String,
+        /// Shards copied in this run.
+        shards: u64,
+        /// Rows copied in this run.
+        rows: u64,
+        /// Bytes of COPY data copied in this run.
+        bytes: u64,
+        /// Seconds from the first shard's start to the last shard's end.
+        seconds: f64,
+        /// At least one shard failed.
+        failed: bool,
+    },
+}
+
+/// How a shard ended, in [`Event::ShardDone`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ShardStatus {
+    /// Rows copied and the shard marked `done`, in one committed target transaction.
+    Copied,
+    /// Another run had already finished the shard; nothing was written.
+    Skipped,
+    /// The shard could not be copied; it is marked `failed`.
+    Failed,
 }
 
 /// Receives events.
@@ -53,4 +137,63 @@ pub struct Discard;
 
 impl EventSink for Discard {
     fn emit(&self, _event: Event) {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn json(event: &Event) -> String {
+        serde_json::to_string(event).unwrap_or_default()
+    }
+
+    #[test]
+    fn json_lines_are_tagged_by_event_in_snake_case() {
+        let progress = Event::Progress {
+            phase: "fetch".into(),
+            table: "public.t".into(),
+            rows: 10,
+            bytes: 2048,
+            rows_estimate: None,
+            seconds: 0.5,
+        };
+        assert_eq!(
+            json(&progress),
+            r#"{"event":"progress","phase":"fetch","table":"public.t","rows":10,"bytes":2048,"rows_estimate":null,"seconds":0.5}"#
+        );
+        let shard = Event::ShardDone {
+            table: "public.t".into(),
+            shard: 3,
+            status: ShardStatus::Skipped,
+            rows: 0,
+            bytes: 0,
+        };
+        assert_eq!(
+            json(&shard),
+            r#"{"event":"shard_done","table":"public.t","shard":3,"status":"skipped","rows":0,"bytes":0}"#
+        );
+        let started = Event::FetchStarted { run_id: "fetch-1".into(), tables: 2, shards: 5 };
+        assert_eq!(
+            json(&started),
+            r#"{"event":"fetch_started","run_id":"fetch-1","tables":2,"shards":5}"#
+        );
+        let done = Event::TableDone {
+            table: "s.t".into(),
+            shards: 1,
+            rows: 7,
+            bytes: 70,
+            seconds: 1.25,
+            failed: true,
+        };
+        assert_eq!(
+            json(&done),
+            r#"{"event":"table_done","table":"s.t","shards":1,"rows":7,"bytes":70,"seconds":1.25,"failed":true}"#
+        );
+        let listening =
+            Event::Listening { service: "metrics".into(), url: "http://a/metrics".into() };
+        assert_eq!(
+            json(&listening),
+            r#"{"event":"listening","service":"metrics","url":"http://a/metrics"}"#
+        );
+    }
 }

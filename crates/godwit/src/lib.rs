@@ -6,9 +6,11 @@
 //! - [`conn`]: libpq-exact connection strings, TLS, dialect detection;
 //! - [`schema`]: a dialect-neutral schema model, filled from the catalogs of either dialect;
 //! - [`inspect`]: the inventory of a source (what is there, what matters for a move);
+//! - [`cdc`]: logical replication slots and publications: the handoff from fetch to replicate;
 //! - [`cluster`]: throwaway local PostgreSQL clusters for tests, demos and rehearsals;
 //! - [`demo`]: the built-in sample journey.
 
+pub mod cdc;
 pub mod cluster;
 pub mod conn;
 pub mod demo;

@@ -3,7 +3,8 @@
 //! The cluster starts on first use and is torn down by its reaper process when the test binary
 //! exits (statics are never dropped, so [`godwit::cluster::LocalCluster`]'s pipe-based clean-up
 //! is what removes it, even after a panic or a kill). Each test gets its own database with a
-//! unique name, dropped when the [`TestDb`] goes out of scope.
+//! unique name, dropped when the [`TestDb`] goes out of scope. [`matrix`] is the type matrix
+//! and its bit-exact comparison, shared by the copy tests.
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
 
 use std::sync::OnceLock;
@@ -11,6 +12,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use godwit::cluster::{ClusterOptions, LocalCluster};
 use tokio_postgres::{Client, NoTls};
+
+pub mod matrix;
 
 static CLUSTER: OnceLock<LocalCluster> = OnceLock::new();
 static NEXT_DB: AtomicU64 = AtomicU64::new(0);

@@ -4,6 +4,9 @@
 //! no panic or backtrace (DESIGN.md, "Exit codes").
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod crash;
+mod progress;
+
 use assert_cmd::Command;
 use godwit_test_support::{cluster, test_db};
 

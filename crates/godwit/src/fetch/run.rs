@@ -4,19 +4,29 @@
 //! Workers own their connections (one source reader in the snapshot, one target writer per
 //! shard attempt), so a transient failure that killed a connection is retried on fresh ones.
 //! Failures and events are handled by the coordinating task only, on the state connection.
+//!
+//! Progress costs the copy nothing per row: workers add to per-table atomic counters once per
+//! 256 KiB batch ([`LiveCounters`]), and the coordinator reads them on a 250 ms ticker and
+//! emits an [`Event::Progress`] for each table in flight whose counts moved.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::task::JoinSet;
+use tokio::time::MissedTickBehavior;
 
-use super::copy::{self, CopyContext, ShardJob, ShardOutcome};
-use super::plan::{self, Range, TablePlan};
-use super::state::{self, StoredShard};
+use super::copy::{self, CopyContext, LiveCounters, ShardJob, ShardOutcome};
+use super::deferred::Builder;
+use super::plan::{self, TablePlan};
+use super::state;
 use super::{FetchOptions, TableLedger};
 use crate::conn::Connection;
 use crate::error::{Error, Result, Retry};
-use crate::event::{Event, EventSink};
+use crate::event::{Event, EventSink, ShardStatus};
+
+/// How often progress of the tables in flight is reported.
+const TICK: Duration = Duration::from_millis(250);
 
 /// Backoff before each retry of a transient error.
 const BACKOFF: [Duration; 3] =
@@ -45,8 +55,8 @@ pub async fn shard_jobs(
         let mine: Vec<_> =
             stored.iter().filter(|s| s.schema == table.schema && s.table == table.name).collect();
         if mine.is_empty() {
-            let ranges = plan_ranges(coordinator, table, options.shard_rows).await?;
-            let new = stored_shards(table, &ranges);
+            let ranges = plan::plan_ranges(coordinator, table, options.shard_bytes).await?;
+            let new = plan::to_stored(table, &ranges);
             state::insert_shards(state_conn.client(), run_id, &new).await?;
             jobs.extend(ranges.into_iter().zip(0..).map(|(range, shard)| ShardJob {
                 table_index: index,
@@ -56,7 +66,7 @@ pub async fn shard_jobs(
             }));
         } else {
             for s in mine.into_iter().filter(|s| s.status != "done") {
-                let range = Range { lower: parse_bound(&s.lower)?, upper: parse_bound(&s.upper)? };
+                let range = plan::from_stored(table, s)?;
                 let table = Arc::clone(table);
                 jobs.push(ShardJob { table_index: index, table, shard: s.shard, range });
             }
@@ -65,53 +75,21 @@ pub async fn shard_jobs(
     Ok(Work { tables, jobs })
 }
 
-async fn plan_ranges(coordinator: &Connection, table: &TablePlan, rows: i64) -> Result<Vec<Range>> {
-    let Some(key) = table.key.as_deref().filter(|_| table.estimated_rows > rows) else {
-        return Ok(plan::split(None, 0, rows));
-    };
-    let sql = include_str!("sql/key_range.sql")
-        .trim_end()
-        .replace("{key}", &crate::dialect::quote_ident(key))
-        .replace("{table}", &table.quoted());
-    let row = coordinator.client().query_one(&sql, &[]).await.map_err(|e| {
-        Error::db(format!("reading the key range of {}.{}", table.schema, table.name), e)
-    })?;
-    let bounds: Option<(i64, i64)> = match (row.get(0), row.get(1)) {
-        (Some(min), Some(max)) => Some((min, max)),
-        _ => None,
-    };
-    Ok(plan::split(bounds, table.estimated_rows, rows))
-}
-
-fn stored_shards(table: &TablePlan, ranges: &[Range]) -> Vec<StoredShard> {
-    ranges
-        .iter()
-        .zip(0..)
-        .map(|(r, shard)| StoredShard {
-            schema: table.schema.clone(),
-            table: table.name.clone(),
-            shard,
-            lower: r.lower.map(|v| v.to_string()),
-            upper: r.upper.map(|v| v.to_string()),
-            status: "pending".into(),
-        })
-        .collect()
-}
-
-fn parse_bound(bound: &Option<String>) -> Result<Option<i64>> {
-    bound
-        .as_deref()
-        .map(|b| b.parse::<i64>().map_err(|_| Error::internal(format!("bad shard bound {b:?}"))))
-        .transpose()
-}
-
 /// Per-table progress while shards are in flight.
 #[derive(Debug)]
 struct Progress {
     remaining: usize,
+    /// Shards of the table being copied right now.
+    in_flight: usize,
     ledger: TableLedger,
     started: Option<Instant>,
     failed: bool,
+    /// Counters the table's workers add to.
+    live: Arc<LiveCounters>,
+    /// (rows, bytes) of the last progress event.
+    reported: (u64, u64),
+    /// The planner's row estimate, if any.
+    rows_estimate: Option<u64>,
 }
 
 /// Copy every job with at most `options.jobs` in flight; returns ledgers and failed tables.
@@ -120,24 +98,42 @@ pub async fn run(
     ctx: CopyContext,
     work: Work,
     options: &FetchOptions,
+    mut deferred: Option<&mut Builder>,
     events: &dyn EventSink,
 ) -> Result<(Vec<TableLedger>, Vec<String>)> {
     let ctx = Arc::new(ctx);
     let mut progress = initial_progress(&work);
-    let mut queue = work.jobs.into_iter();
+    if let Some(builder) = deferred.as_deref_mut() {
+        // Tables an earlier run completed: their deferred objects may still be missing.
+        for p in progress.iter().filter(|p| p.remaining == 0) {
+            builder.table_done(&p.ledger.schema, &p.ledger.table);
+        }
+    }
+    announce(&ctx.run_id, &progress, work.jobs.len(), events);
+    let mut queue: VecDeque<_> = work.jobs.into();
     let mut set = JoinSet::new();
+    let mut ticker = tokio::time::interval(TICK);
+    ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut done_shards = 0usize;
     loop {
-        while set.len() < options.jobs {
-            let Some(job) = queue.next() else { break };
-            start_table(&mut progress[job.table_index], events);
-            set.spawn(with_retry(Arc::clone(&ctx), job));
-        }
-        let Some(joined) = set.join_next().await else { break };
+        fill(&mut set, &mut queue, &mut progress, &ctx, options.jobs, events);
+        let joined = tokio::select! {
+            biased;
+            joined = set.join_next() => joined,
+            _ = ticker.tick() => {
+                report_progress(&mut progress, events);
+                continue;
+            }
+        };
+        let Some(joined) = joined else { break };
         let (job, result) =
             joined.map_err(|e| Error::internal(format!("a copy worker failed to finish: {e}")))?;
         let p = &mut progress[job.table_index];
+        p.in_flight -= 1;
         account(state_conn, &ctx.run_id, &job, result, p, events).await?;
+        if let (0, false, Some(builder)) = (p.remaining, p.failed, deferred.as_deref_mut()) {
+            builder.table_done(&p.ledger.schema, &p.ledger.table);
+        }
         done_shards += 1;
         if options.fail_after_shards.is_some_and(|k| done_shards >= k) {
             set.abort_all();
@@ -152,12 +148,45 @@ pub async fn run(
     Ok((progress.into_iter().map(|p| p.ledger).collect(), failed))
 }
 
+/// Emit the run's [`Event::FetchStarted`]: tables with shards left, and those shards.
+fn announce(run_id: &str, progress: &[Progress], shards: usize, events: &dyn EventSink) {
+    events.emit(Event::FetchStarted {
+        run_id: run_id.to_owned(),
+        tables: progress.iter().filter(|p| p.remaining > 0).count() as u64,
+        shards: shards as u64,
+    });
+}
+
+/// Start queued shards until `jobs` are in flight.
+/// Start shards until `jobs` are in flight. Workers spread over different tables while there
+/// are several left: two writers in key ranges of one table contend for its relation extension
+/// lock and split its index pages (measured: the same load 10–15 % slower on PostgreSQL), so a
+/// table's shards run side by side only once it is the last one with shards to go.
+fn fill(
+    set: &mut JoinSet<(ShardJob, Result<ShardOutcome>)>,
+    queue: &mut VecDeque<ShardJob>,
+    progress: &mut [Progress],
+    ctx: &Arc<CopyContext>,
+    jobs: usize,
+    events: &dyn EventSink,
+) {
+    while set.len() < jobs {
+        let idle = queue.iter().position(|j| progress[j.table_index].in_flight == 0);
+        let Some(job) = queue.remove(idle.unwrap_or(0)) else { break };
+        let p = &mut progress[job.table_index];
+        p.in_flight += 1;
+        start_table(p, events);
+        set.spawn(with_retry(Arc::clone(ctx), job, Arc::clone(&p.live)));
+    }
+}
+
 fn initial_progress(work: &Work) -> Vec<Progress> {
     let mut progress: Vec<_> = work
         .tables
         .iter()
         .map(|t| Progress {
             remaining: 0,
+            in_flight: 0,
             ledger: TableLedger {
                 schema: t.schema.clone(),
                 table: t.name.clone(),
@@ -168,6 +197,9 @@ fn initial_progress(work: &Work) -> Vec<Progress> {
             },
             started: None,
             failed: false,
+            live: Arc::default(),
+            reported: (0, 0),
+            rows_estimate: u64::try_from(t.estimated_rows).ok().filter(|&r| r > 0),
         })
         .collect();
     for job in &work.jobs {
@@ -179,18 +211,46 @@ fn initial_progress(work: &Work) -> Vec<Progress> {
 fn start_table(p: &mut Progress, events: &dyn EventSink) {
     if p.started.is_none() {
         p.started = Some(Instant::now());
-        events.emit(Event::Step {
-            phase: "fetch".into(),
-            message: format!("copying {} ({} shards)", name(&p.ledger), p.remaining),
+        events.emit(Event::TableStarted {
+            table: name(&p.ledger),
+            shards: p.remaining as u64,
+            rows_estimate: p.rows_estimate,
         });
     }
 }
 
+/// Emit progress for every table in flight whose counts moved since its last event.
+fn report_progress(progress: &mut [Progress], events: &dyn EventSink) {
+    for p in progress.iter_mut().filter(|p| p.remaining > 0) {
+        let Some(started) = p.started else { continue };
+        let now = p.live.read();
+        if now != p.reported {
+            p.reported = now;
+            events.emit(progress_event(p, now, started.elapsed().as_secs_f64()));
+        }
+    }
+}
+
+fn progress_event(p: &Progress, (rows, bytes): (u64, u64), seconds: f64) -> Event {
+    Event::Progress {
+        phase: "fetch".into(),
+        table: name(&p.ledger),
+        rows,
+        bytes,
+        rows_estimate: p.rows_estimate,
+        seconds,
+    }
+}
+
 /// Copy a shard, retrying transient errors with backoff.
-async fn with_retry(ctx: Arc<CopyContext>, job: ShardJob) -> (ShardJob, Result<ShardOutcome>) {
+async fn with_retry(
+    ctx: Arc<CopyContext>,
+    job: ShardJob,
+    live: Arc<LiveCounters>,
+) -> (ShardJob, Result<ShardOutcome>) {
     let mut attempt = 0;
     loop {
-        match copy::copy_shard(&ctx, &job).await {
+        match copy::copy_shard(&ctx, &job, &live).await {
             Err(e) if e.kind().retry() == Retry::Timed && attempt < BACKOFF.len() => {
                 tokio::time::sleep(BACKOFF[attempt]).await;
                 attempt += 1;
@@ -210,13 +270,14 @@ async fn account(
     p: &mut Progress,
     events: &dyn EventSink,
 ) -> Result<()> {
-    match result {
+    let outcome = match result {
         Ok(outcome) => {
             if !outcome.skipped {
                 p.ledger.shards += 1;
             }
             p.ledger.rows += outcome.rows;
             p.ledger.bytes += outcome.bytes;
+            outcome
         }
         Err(error) => {
             state::mark_failed(state_conn.client(), run_id, &job.key(), &error).await?;
@@ -224,8 +285,32 @@ async fn account(
             events.emit(Event::Warning {
                 message: format!("{} failed: {}", job.key(), state::describe(&error)),
             });
+            return shard_done(job, None, p, events);
         }
-    }
+    };
+    shard_done(job, Some(outcome), p, events)
+}
+
+/// Emit the shard's event, and the table's when its last shard is in (`None`: failed).
+fn shard_done(
+    job: &ShardJob,
+    outcome: Option<ShardOutcome>,
+    p: &mut Progress,
+    events: &dyn EventSink,
+) -> Result<()> {
+    let status = match outcome {
+        Some(o) if o.skipped => ShardStatus::Skipped,
+        Some(_) => ShardStatus::Copied,
+        None => ShardStatus::Failed,
+    };
+    let o = outcome.unwrap_or_default();
+    events.emit(Event::ShardDone {
+        table: name(&p.ledger),
+        shard: job.shard,
+        status,
+        rows: o.rows,
+        bytes: o.bytes,
+    });
     p.remaining -= 1;
     if p.remaining == 0 {
         finish_table(p, events);
@@ -237,18 +322,14 @@ fn finish_table(p: &mut Progress, events: &dyn EventSink) {
     let seconds = p.started.map(|s| s.elapsed().as_secs_f64()).unwrap_or(0.0);
     p.ledger.seconds = seconds;
     let l = &p.ledger;
-    let mb = l.bytes as f64 / 1e6;
-    let rate = if seconds > 0.0 { mb / seconds } else { 0.0 };
-    let verdict = if p.failed { "FAILED" } else { "copied" };
-    events.emit(Event::Done {
-        phase: "fetch".into(),
-        message: format!(
-            "{verdict} {}: {} rows, {mb:.1} MB in {seconds:.2} s ({rate:.1} MB/s), {} shards",
-            name(l),
-            l.rows,
-            l.shards
-        ),
+    events.emit(progress_event(p, (l.rows, l.bytes), seconds));
+    events.emit(Event::TableDone {
+        table: name(l),
+        shards: l.shards as u64,
+        rows: l.rows,
+        bytes: l.bytes,
         seconds,
+        failed: p.failed,
     });
 }
 

@@ -45,13 +45,46 @@ pub async fn has_state(target: &Client) -> Result<bool> {
     Ok(row.get(0))
 }
 
-/// Start a new run and return its id.
-pub async fn new_run(target: &Client, snapshot: &str, source: &str) -> Result<String> {
+/// Start a new run and return its id (its snapshot is recorded once taken).
+pub async fn new_run(target: &Client, source: &str) -> Result<String> {
     let row = target
-        .query_one(include_str!("state/new_run.sql"), &[&snapshot, &source])
+        .query_one(include_str!("state/new_run.sql"), &[&source])
         .await
         .map_err(|e| Error::db("recording a new run in _godwit.runs", e))?;
     Ok(row.get(0))
+}
+
+/// The replication handoff of a run, as recorded.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct SlotRecord {
+    /// The logical replication slot on the source.
+    pub slot: String,
+    /// The publication the slot streams.
+    pub publication: String,
+    /// The LSN the slot streams from: the instant of the run's first snapshot. `None` while
+    /// the slot is being created (a crash there leaves the name to look for).
+    pub consistent_lsn: Option<String>,
+}
+
+/// Record the snapshot the run's readers import.
+pub async fn record_snapshot(target: &Client, run_id: &str, snapshot: &str) -> Result<()> {
+    target
+        .execute(include_str!("state/record_snapshot.sql"), &[&run_id, &snapshot])
+        .await
+        .map_err(|e| Error::db(format!("recording the snapshot of run {run_id}"), e))?;
+    Ok(())
+}
+
+/// Record the run's replication slot (before it is created, then with its LSN).
+pub async fn record_slot(target: &Client, run_id: &str, slot: &SlotRecord) -> Result<()> {
+    target
+        .execute(
+            include_str!("state/record_slot.sql"),
+            &[&run_id, &slot.slot, &slot.publication, &slot.consistent_lsn],
+        )
+        .await
+        .map_err(|e| Error::db(format!("recording the replication slot of run {run_id}"), e))?;
+    Ok(())
 }
 
 /// The most recent run that never finished (crashed or killed), if any.
@@ -63,16 +96,22 @@ pub async fn latest_unfinished(target: &Client) -> Result<Option<String>> {
     Ok(row.map(|r| r.get(0)))
 }
 
-/// Mark `run_id` as running again under a new snapshot; a missing run is an error.
-pub async fn resume_run(target: &Client, run_id: &str, snapshot: &str) -> Result<()> {
+/// Mark `run_id` as running again; returns its recorded slot, if it has one. A missing run
+/// is an error.
+pub async fn resume_run(target: &Client, run_id: &str) -> Result<Option<SlotRecord>> {
     let row = target
-        .query_opt(include_str!("state/resume_run.sql"), &[&run_id, &snapshot])
+        .query_opt(include_str!("state/resume_run.sql"), &[&run_id])
         .await
         .map_err(|e| Error::db(format!("resuming run {run_id}"), e))?;
-    match row {
-        Some(_) => Ok(()),
-        None => Err(Error::new(ErrorKind::NotFound, format!("no run {run_id} in _godwit.runs"))),
-    }
+    let Some(row) = row else {
+        return Err(Error::new(ErrorKind::NotFound, format!("no run {run_id} in _godwit.runs")));
+    };
+    let slot: Option<String> = row.get(1);
+    Ok(slot.map(|slot| SlotRecord {
+        slot,
+        publication: row.get::<_, Option<String>>(2).unwrap_or_default(),
+        consistent_lsn: row.get(3),
+    }))
 }
 
 /// Every shard recorded for `run_id`.
@@ -96,6 +135,16 @@ pub async fn shards_of_run(target: &Client, run_id: &str) -> Result<Vec<StoredSh
 
 /// Record new pending shards (existing ones are left as they are).
 pub async fn insert_shards(target: &Client, run_id: &str, shards: &[StoredShard]) -> Result<()> {
+    // All of them or none: a resumed run treats a table with recorded shards as planned, so
+    // a crash between two inserts must not leave part of a table's key space unrecorded.
+    target.batch_execute("BEGIN").await.map_err(|e| Error::db("recording shards", e))?;
+    let result = insert_each(target, run_id, shards).await;
+    let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
+    let ended = target.batch_execute(end).await.map_err(|e| Error::db("recording shards", e));
+    result.and(ended)
+}
+
+async fn insert_each(target: &Client, run_id: &str, shards: &[StoredShard]) -> Result<()> {
     let stmt = target
         .prepare(include_str!("state/insert_shard.sql"))
         .await

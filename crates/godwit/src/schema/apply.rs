@@ -50,7 +50,8 @@ pub struct Report {
     pub failures: Vec<Failure>,
 }
 
-const ALREADY_EXISTS: &[&str] = &["42P07", "42710", "42P06", "42723", "42P16"];
+/// SQLSTATEs that mean "this object already exists": the statement counts as applied.
+pub(crate) const ALREADY_EXISTS: &[&str] = &["42P07", "42710", "42P06", "42723", "42P16"];
 
 /// Apply the sections of `dir` to the target, in order.
 pub async fn apply(

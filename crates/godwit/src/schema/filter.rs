@@ -69,6 +69,46 @@ impl Filter {
     }
 }
 
+/// Which tables of the introspected schemas a command works on (`--tables`,
+/// `--exclude-tables`): regular expressions that must match a table's whole bare name
+/// (`orders`) or its whole qualified name (`sales.orders`), so `--tables 'orders|customers'`
+/// means exactly those two tables in any schema, and `--tables 'sales\..*'` every table of
+/// `sales`. Names are matched as stored (case-sensitively).
+#[derive(Debug, Clone, Default)]
+pub struct TableFilter {
+    include: Option<regex::Regex>,
+    exclude: Option<regex::Regex>,
+}
+
+impl TableFilter {
+    /// A filter from the two optional patterns; a pattern that is not a valid regular
+    /// expression is a configuration error naming the flag.
+    pub fn new(include: Option<&str>, exclude: Option<&str>) -> crate::Result<Self> {
+        let compile = |flag: &str, pattern: Option<&str>| {
+            pattern
+                .map(|p| {
+                    regex::Regex::new(&format!("^(?:{p})$")).map_err(|e| {
+                        crate::Error::config(format!(
+                            "{flag} {p:?} is not a regular expression: {e}"
+                        ))
+                    })
+                })
+                .transpose()
+        };
+        Ok(TableFilter {
+            include: compile("--tables", include)?,
+            exclude: compile("--exclude-tables", exclude)?,
+        })
+    }
+
+    /// Whether table `schema.name` is selected.
+    pub fn selects(&self, schema: &str, name: &str) -> bool {
+        let qualified = format!("{schema}.{name}");
+        let matches = |r: &regex::Regex| r.is_match(name) || r.is_match(&qualified);
+        self.include.as_ref().is_none_or(matches) && !self.exclude.as_ref().is_some_and(matches)
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -119,5 +159,18 @@ mod tests {
         let filter = Filter::only(["app", "typo"]);
         assert_eq!(filter.missing_schemas(&["app".to_owned(), "public".to_owned()]), ["typo"]);
         assert!(Filter::all().missing_schemas(&[]).is_empty());
+    }
+
+    #[test]
+    fn table_patterns_match_whole_bare_or_qualified_names() {
+        let f = TableFilter::new(Some("orders|sales\\..*"), Some("sales\\.tmp_.*")).unwrap();
+        assert!(f.selects("public", "orders"));
+        assert!(!f.selects("public", "orders_archive"), "anchored");
+        assert!(f.selects("sales", "lines"));
+        assert!(!f.selects("sales", "tmp_x"), "excluded");
+        assert!(!f.selects("public", "customers"));
+        assert!(TableFilter::default().selects("any", "thing"));
+        let err = TableFilter::new(Some("("), None).unwrap_err();
+        assert!(err.to_string().contains("--tables"), "{err}");
     }
 }

@@ -30,6 +30,6 @@ pub mod load;
 pub mod model;
 pub mod parse;
 
-pub use filter::Filter;
+pub use filter::{Filter, TableFilter};
 pub use introspect::introspect;
 pub use model::{Counts, QualifiedName, Schema};

@@ -13,6 +13,12 @@ use godwit_test_support::{TestDb, test_db};
 use tokio_postgres::Client;
 
 mod checks;
+mod deferred;
+mod handoff;
+mod matrix;
+mod progress;
+mod sharding;
+mod storage;
 
 pub(super) fn params(db: &TestDb) -> ConnParams {
     let env = Environment { os_user: Some("postgres".into()), ..Environment::default() };
@@ -26,6 +32,23 @@ pub(super) async fn fingerprint(client: &Client, table: &str) -> (i64, Option<St
     );
     let row = client.query_one(&sql, &[]).await.unwrap();
     (row.get(0), row.get(1))
+}
+
+/// A shard size that splits `table` into `shards` shards by its current size, with half a
+/// shard of slack so that a page or two added meanwhile (autovacuum's maps) changes nothing.
+pub(super) async fn shard_bytes_for(client: &Client, table: &str, shards: u32) -> u64 {
+    let sql = "select pg_total_relation_size($1::text::regclass)";
+    let total: i64 = client.query_one(sql, &[&table]).await.unwrap().get(0);
+    (total as f64 / (f64::from(shards) - 0.5)) as u64
+}
+
+/// Fetch from `source` into `target` with `options`, events discarded; panics on error.
+pub(super) async fn fetch_with(
+    source: &TestDb,
+    target: &TestDb,
+    options: &FetchOptions,
+) -> godwit::fetch::FetchResult {
+    fetch(&params(source), &params(target), options, &godwit::event::Discard).await.unwrap()
 }
 
 /// Source and target with the same DDL.
@@ -81,7 +104,8 @@ const MIXED_TABLES: [&str; 7] = [
 async fn copies_every_table_exactly() {
     let (source, target) = pair(MIXED).await;
     source.execute_script(MIXED_DATA).await;
-    let options = FetchOptions { shard_rows: 50_000, ..FetchOptions::default() };
+    let shard_bytes = shard_bytes_for(source.client(), "public.big", 6).await;
+    let options = FetchOptions { shard_bytes, ..FetchOptions::default() };
     let events = Arc::new(Mutex::new(Vec::new()));
     let sink = {
         let events = Arc::clone(&events);
@@ -102,7 +126,8 @@ async fn copies_every_table_exactly() {
         "big: {} rows, {} bytes, {:.2} s: {:.0} rows/s, {:.1} MB/s",
         big.rows, big.bytes, big.seconds, rate.0, rate.1
     );
-    let done = events.lock().unwrap().iter().filter(|e| matches!(e, Event::Done { .. })).count();
+    let done =
+        events.lock().unwrap().iter().filter(|e| matches!(e, Event::TableDone { .. })).count();
     assert_eq!(done, MIXED_TABLES.len());
     let row = target
         .client()
@@ -156,13 +181,13 @@ async fn every_reader_sees_the_snapshot() {
     let sink = {
         let snapshot_taken = Arc::clone(&snapshot_taken);
         move |e: Event| {
-            if matches!(&e, Event::Step { message, .. } if message.starts_with("exported snapshot"))
-            {
+            if matches!(&e, Event::Step { message, .. } if message.contains(": snapshot ")) {
                 snapshot_taken.notify_one();
             }
         }
     };
-    let options = FetchOptions { shard_rows: 2_000, ..FetchOptions::default() };
+    let shard_bytes = shard_bytes_for(source.client(), "s", 50).await;
+    let options = FetchOptions { shard_bytes, ..FetchOptions::default() };
     let result = fetch(&params(&source), &params(&target), &options, &sink).await.unwrap();
     stop.store(true, Ordering::SeqCst);
     writer.await.unwrap();
@@ -200,8 +225,9 @@ async fn resumes_after_a_crash_without_loss_or_duplicates() {
     let (src, dst) = (params(&source), params(&target));
     // Truncating on both runs: a resume that truncated would lose the shards already done.
     let truncate = TableHandling::TruncateIfExists;
+    let shard_bytes = shard_bytes_for(source.client(), "r", 12).await;
     let crash = FetchOptions {
-        shard_rows: 5_000,
+        shard_bytes,
         fail_after_shards: Some(4),
         table_handling: truncate,
         ..Default::default()
@@ -218,7 +244,7 @@ async fn resumes_after_a_crash_without_loss_or_duplicates() {
         .get(0);
 
     let resume = FetchOptions {
-        shard_rows: 5_000,
+        shard_bytes,
         resume: Some(run_id.clone()),
         table_handling: truncate,
         ..Default::default()

@@ -1,1 +1,1 @@
-SELECT count(*) FROM {table}{where}
+SELECT count(*) FROM ONLY {table}{where}

@@ -1,3 +1,3 @@
-update _godwit.runs set snapshot = $2, status = 'running', finished_at = null
+update _godwit.runs set status = 'running', finished_at = null
 where run_id = $1
-returning run_id
+returning run_id, slot_name, publication, consistent_lsn

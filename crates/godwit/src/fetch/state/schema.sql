@@ -11,6 +11,13 @@ create table if not exists _godwit.runs (
     source      text not null
 );
 
+-- The replication handoff (CDC mode): the slot created with the run's snapshot, its
+-- publication, and the LSN from which it streams (the snapshot's instant). Text, so that the
+-- same state works on a CockroachDB target.
+alter table _godwit.runs add column if not exists slot_name text;
+alter table _godwit.runs add column if not exists publication text;
+alter table _godwit.runs add column if not exists consistent_lsn text;
+
 create table if not exists _godwit.shards (
     run_id       text not null references _godwit.runs (run_id),
     table_schema text not null,

@@ -24,6 +24,7 @@ mod types;
 mod views;
 
 pub use expr::crdb_to_pg as crdb_expression_to_pg;
+pub use post::{TableObjects, table_objects};
 pub use types::{crdb_to_pg as crdb_type_to_pg, pg_to_crdb as pg_type_to_crdb};
 
 use super::assess::{self, Assessment, Locations, Target};
@@ -126,6 +127,14 @@ pub fn convert(schema: &Schema, options: &Options, locations: Option<&Locations>
         assessment,
         schema: ready,
     }
+}
+
+/// The pre-data statements for a schema already prepared for `dialect` (the
+/// [`Conversion::schema`] of a conversion, possibly trimmed by the caller).
+pub fn pre_statements(ready: &Schema, dialect: Dialect) -> Vec<Statement> {
+    let mut out = Vec::new();
+    render::pre(ready, dialect, &mut out);
+    out
 }
 
 /// The marker line that precedes every statement in the written files.

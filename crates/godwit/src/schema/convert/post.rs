@@ -55,20 +55,7 @@ pub(super) fn post(s: &Schema, d: Dialect, out: &mut Vec<Statement>) {
 fn tables_post(s: &Schema, d: Dialect, out: &mut Vec<Statement>) {
     let tables = super::render::ordered_tables(s);
     for t in &tables {
-        let name = quote_qualified(&t.schema, &t.name);
-        for i in t.indexes.iter().filter(|i| i.constraint.is_none() && !i.inherited) {
-            push(out, Section::Post, label(t, "index", &i.name), index(i, &t.schema, &name, d));
-        }
-        for c in
-            own(t).filter(|c| matches!(c.kind, ConstraintKind::Unique | ConstraintKind::Exclusion))
-        {
-            let sql = format!(
-                "ALTER TABLE {name} ADD CONSTRAINT {} {}",
-                quote_ident(&c.name),
-                unique_body(c, d)
-            );
-            push(out, Section::Post, label(t, "constraint", &c.name), sql);
-        }
+        indexes_and_uniques(t, d, out);
     }
     for kind in [ConstraintKind::Check, ConstraintKind::ForeignKey] {
         for t in &tables {
@@ -78,21 +65,112 @@ fn tables_post(s: &Schema, d: Dialect, out: &mut Vec<Statement>) {
         }
     }
     for t in tables.iter().filter(|t| t.row_security && d == Dialect::Postgres) {
-        let name = quote_qualified(&t.schema, &t.name);
+        row_security(t, out);
+    }
+}
+
+/// The post-data objects of one table, split by when and how `fetch` can create them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TableObjects {
+    /// `CREATE INDEX` statements (secondary indexes, and on PostgreSQL the primary key's
+    /// unique index): independent of each other, buildable side by side once the rows are in.
+    pub indexes: Vec<Statement>,
+    /// `ALTER TABLE` statements to run in order after the indexes: the primary key (on
+    /// PostgreSQL attached `USING INDEX`, no second build), unique and exclusion constraints,
+    /// checks added `NOT VALID` then validated.
+    pub constraints: Vec<Statement>,
+    /// Foreign keys added `NOT VALID` (no scan): only once every table is complete.
+    pub foreign_keys: Vec<Statement>,
+    /// `VALIDATE CONSTRAINT` of those foreign keys: independent scans, after all the adds.
+    pub validations: Vec<Statement>,
+}
+
+/// The post-data statements of table `t` for dialect `d`, as the post-data file has them, plus
+/// its primary key when `t` has one (callers pass the objects a target table lacks).
+pub fn table_objects(t: &Table, d: Dialect) -> TableObjects {
+    let mut o = TableObjects::default();
+    if let Some(pk) = t.primary_key().filter(|pk| !pk.inherited) {
+        primary_key(t, pk, d, &mut o);
+    }
+    let name = quote_qualified(&t.schema, &t.name);
+    for i in t.indexes.iter().filter(|i| i.constraint.is_none() && !i.inherited) {
+        push(
+            &mut o.indexes,
+            Section::Post,
+            label(t, "index", &i.name),
+            index(i, &t.schema, &name, d),
+        );
+    }
+    let mut uniques = Vec::new();
+    indexes_and_uniques(&Table { indexes: Vec::new(), ..t.clone() }, d, &mut uniques);
+    o.constraints.extend(uniques);
+    for c in own(t).filter(|c| c.kind == ConstraintKind::Check) {
+        not_valid_then_validate(t, c, d, &mut o.constraints);
+    }
+    for c in own(t).filter(|c| c.kind == ConstraintKind::ForeignKey) {
+        let mut pair = Vec::new();
+        not_valid_then_validate(t, c, d, &mut pair);
+        let mut pair = pair.into_iter();
+        o.foreign_keys.extend(pair.next());
+        o.validations.extend(pair);
+    }
+    o
+}
+
+/// A primary key added after the data: on PostgreSQL its unique index is built with the
+/// other indexes and attached by name; CockroachDB builds it in the `ALTER TABLE`.
+fn primary_key(t: &Table, pk: &Constraint, d: Dialect, o: &mut TableObjects) {
+    let table = quote_qualified(&t.schema, &t.name);
+    let name = quote_ident(&pk.name);
+    let cols: Vec<String> = pk.columns.iter().map(|c| quote_ident(c)).collect();
+    let object = label(t, "constraint", &pk.name);
+    let add = match d {
+        Dialect::Postgres => {
+            let sql = format!(
+                "CREATE UNIQUE INDEX IF NOT EXISTS {name} ON {table} ({})",
+                cols.join(", ")
+            );
+            push(&mut o.indexes, Section::Post, object.clone(), sql);
+            format!("ALTER TABLE {table} ADD CONSTRAINT {name} PRIMARY KEY USING INDEX {name}")
+        }
+        Dialect::Cockroach => {
+            format!("ALTER TABLE {table} ADD CONSTRAINT {name} PRIMARY KEY ({})", cols.join(", "))
+        }
+    };
+    push(&mut o.constraints, Section::Post, object, add);
+}
+
+fn indexes_and_uniques(t: &Table, d: Dialect, out: &mut Vec<Statement>) {
+    let name = quote_qualified(&t.schema, &t.name);
+    for i in t.indexes.iter().filter(|i| i.constraint.is_none() && !i.inherited) {
+        push(out, Section::Post, label(t, "index", &i.name), index(i, &t.schema, &name, d));
+    }
+    for c in own(t).filter(|c| matches!(c.kind, ConstraintKind::Unique | ConstraintKind::Exclusion))
+    {
+        let sql = format!(
+            "ALTER TABLE {name} ADD CONSTRAINT {} {}",
+            quote_ident(&c.name),
+            unique_body(c, d)
+        );
+        push(out, Section::Post, label(t, "constraint", &c.name), sql);
+    }
+}
+
+fn row_security(t: &Table, out: &mut Vec<Statement>) {
+    let name = quote_qualified(&t.schema, &t.name);
+    push(
+        out,
+        Section::Post,
+        label(t, "table", ""),
+        format!("ALTER TABLE {name} ENABLE ROW LEVEL SECURITY"),
+    );
+    if t.force_row_security {
         push(
             out,
             Section::Post,
             label(t, "table", ""),
-            format!("ALTER TABLE {name} ENABLE ROW LEVEL SECURITY"),
+            format!("ALTER TABLE {name} FORCE ROW LEVEL SECURITY"),
         );
-        if t.force_row_security {
-            push(
-                out,
-                Section::Post,
-                label(t, "table", ""),
-                format!("ALTER TABLE {name} FORCE ROW LEVEL SECURITY"),
-            );
-        }
     }
 }
 

@@ -8,7 +8,7 @@ use godwit::fetch::{FetchOptions, TableHandling, fetch};
 use godwit_test_support::{TestDb, test_db};
 use tokio_postgres::Client;
 
-use super::{fingerprint, pair, params};
+use super::{fetch_with, fingerprint, pair, params};
 
 /// A sink that keeps the messages of warning events.
 fn warnings() -> (Arc<Mutex<Vec<String>>>, impl Fn(Event) + Send + Sync) {
@@ -183,4 +183,129 @@ async fn owned_sequences_continue_where_the_source_is() {
     let free: i64 =
         target.client().query_one("select nextval('free_standing')", &[]).await.unwrap().get(0);
     assert_eq!(free, 1, "sequences owned by no copied table are left alone");
+}
+
+const RECREATED: &str = r#"
+create type mood as enum ('ok', 'meh');
+create table public.parents (id serial primary key, name text not null unique);
+create table public.kids (id bigint generated always as identity primary key,
+    parent int references public.parents (id), m mood, note text check (note <> ''));
+create index kids_parent_idx on public.kids (parent);
+insert into parents (name) select 'p' || i from generate_series(1, 300) i;
+insert into kids (parent, m, note) select i % 300 + 1, 'meh', 'n' || i from generate_series(1, 5000) i;
+analyze;
+"#;
+
+#[tokio::test]
+async fn drop_and_recreate_rebuilds_mismatched_tables_from_the_source_ddl() {
+    let source = test_db().await;
+    let target = test_db().await;
+    source.execute_script(RECREATED).await;
+    // A stale target: wrong columns, leftover rows, no indexes; an unrelated table stays.
+    target
+        .execute_script(
+            "create table public.parents (id int, legacy text); insert into parents values (1, 'x');
+             create table public.kids (id int); create table public.other (x int);",
+        )
+        .await;
+    let options =
+        FetchOptions { table_handling: TableHandling::DropAndRecreate, ..FetchOptions::default() };
+    let result = fetch_with(&source, &target, &options).await;
+    assert!(result.failed.is_empty() && result.deferred.failures.is_empty(), "{result:?}");
+    for table in ["public.parents", "public.kids"] {
+        assert_eq!(
+            fingerprint(target.client(), table).await,
+            fingerprint(source.client(), table).await
+        );
+    }
+    let (s, t) = count(
+        &source,
+        &target,
+        "select count(*) from pg_indexes where schemaname = 'public' and tablename <> 'other'",
+    )
+    .await;
+    assert_eq!(s, t, "indexes");
+    let (s, t) = count(&source, &target, "select count(*) from pg_constraint c join pg_namespace n on n.oid = connamespace where nspname = 'public'").await;
+    assert_eq!(s, t, "constraints");
+    let next: i64 =
+        target.client().query_one("select nextval('parents_id_seq')", &[]).await.unwrap().get(0);
+    assert_eq!(next, 301, "the serial continues after the copied rows");
+    let other: bool = target
+        .client()
+        .query_one("select to_regclass('public.other') is not null", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert!(other, "tables the source does not have are left alone");
+}
+
+#[tokio::test]
+async fn a_failed_recreate_leaves_the_target_as_it_was() {
+    let source = test_db().await;
+    let target = test_db().await;
+    source.execute_script(RECREATED).await;
+    target
+        .execute_script(
+            "create table public.parents (id int, legacy text); insert into parents values (1, 'x');
+             create view public.legacy_view as select legacy from public.parents;",
+        )
+        .await;
+    let options =
+        FetchOptions { table_handling: TableHandling::DropAndRecreate, ..FetchOptions::default() };
+    let err = fetch(&params(&source), &params(&target), &options, &godwit::event::Discard)
+        .await
+        .unwrap_err();
+    let text = godwit_test_support::chain(&err);
+    assert!(text.contains("dropping the target tables") && text.contains("2BP01"), "{text}");
+    let legacy: i64 = target
+        .client()
+        .query_one("select count(*) from parents where legacy = 'x'", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(legacy, 1, "the drop was rolled back");
+}
+
+/// The same count on both sides.
+async fn count(source: &TestDb, target: &TestDb, sql: &str) -> (i64, i64) {
+    let s: i64 = source.client().query_one(sql, &[]).await.unwrap().get(0);
+    let t: i64 = target.client().query_one(sql, &[]).await.unwrap().get(0);
+    (s, t)
+}
+
+#[tokio::test]
+async fn table_patterns_select_what_is_copied() {
+    let ddl = "create table a (id int primary key); create table b (id int primary key);
+               create table a_old (id int primary key);";
+    let (source, target) = pair(ddl).await;
+    source
+        .execute_script(
+            "insert into a values (1); insert into b values (2); insert into a_old values (3);",
+        )
+        .await;
+    let tables = godwit::schema::TableFilter::new(Some("a.*"), Some("public\\.a_old")).unwrap();
+    let options = FetchOptions { tables, ..FetchOptions::default() };
+    let result = fetch_with(&source, &target, &options).await;
+    let copied: Vec<_> = result.tables.iter().map(|t| t.table.as_str()).collect();
+    assert_eq!(copied, ["a"]);
+    let (_, b) = count(&source, &target, "select count(*) from b").await;
+    assert_eq!(b, 0, "b is not selected");
+}
+
+#[tokio::test]
+async fn inheritance_children_are_copied_once() {
+    let ddl = "create table parent (id int primary key, v text);
+               create table child (extra int) inherits (parent);";
+    let (source, target) = pair(ddl).await;
+    source
+        .execute_script(
+            "insert into parent select i, 'p' from generate_series(1, 100) i;
+             insert into child select i, 'c', i from generate_series(101, 150) i;",
+        )
+        .await;
+    let result = fetch_with(&source, &target, &FetchOptions::default()).await;
+    assert!(result.failed.is_empty(), "{:?}", result.failed);
+    let only = "select count(*) from only parent";
+    assert_eq!(count(&source, &target, only).await, (100, 100), "the parent's own rows, once");
+    assert_eq!(count(&source, &target, "select count(*) from parent").await, (150, 150));
 }

@@ -5,11 +5,21 @@
 //! which [`super::compare`] checks before any data moves. Big tables go first (`total_bytes`
 //! descending) so that the longest copy starts earliest and the workers finish together.
 //!
-//! A table with a single-column integer primary key and more estimated rows than
-//! `shard_rows` is split into equal-width key ranges between the minimum and maximum key read
-//! inside the snapshot. The first shard is open below and the last open above, so the shards
-//! cover every possible key whatever the bounds: a resumed run that reuses stored bounds
-//! under a new snapshot still misses no row.
+//! A table bigger than the shard size is split into about `total_bytes / shard_bytes` shards
+//! ([`shards`]): on a single integer key, equal-width ranges between the minimum and maximum
+//! key; on any other key, bounds from the first key column's `pg_stats` histogram or from a
+//! sorted sample of keys; without a key, `ctid` page ranges. Bounds are read inside the
+//! snapshot on the coordinator. The first shard is open below and the last open above, and
+//! each shard starts where the previous one ends ([`Range::chain`]), so the shards cover every
+//! possible key whatever the bounds: a resumed run that reuses stored bounds under a new
+//! snapshot still misses and doubles no row.
+
+mod bound;
+mod pick;
+mod shards;
+
+pub use bound::{Bound, Range};
+pub use shards::{from_stored, plan_ranges, to_stored};
 
 use super::compare::{TypeFit, type_fit};
 use crate::dialect::{quote_ident, quote_qualified};
@@ -27,23 +37,37 @@ pub struct TablePlan {
     /// Per column of `columns` (or empty: no casts), the target type the source value is cast
     /// to when it reads (a widening, see [`super::compare`]).
     pub casts: Vec<Option<String>>,
-    /// Primary-key columns, the order rows are read in (empty without a primary key).
-    pub order_by: Vec<String>,
-    /// The single integer primary-key column that shards split on, if any.
-    pub key: Option<String>,
+    /// Primary-key columns in key order, the order rows are read in (empty without a key).
+    pub key: Vec<KeyColumn>,
     /// The planner's row estimate (0 when unknown).
     pub estimated_rows: i64,
-    /// Bytes on disk, for ordering.
+    /// Bytes on disk including indexes and TOAST, for ordering and the number of shards.
     pub total_bytes: i64,
 }
 
-/// A key range of one table: `lower <= key < upper`, either bound open when absent.
+/// A primary-key column: what shard bounds are compared with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyColumn {
+    /// Column name.
+    pub name: String,
+    /// The source type as SQL (`format_type`), which bound literals are cast to.
+    pub data_type: String,
+    /// The column's collation when it is not its type's default, quoted
+    /// (`"pg_catalog"."C"`): bounds are sorted with it.
+    pub collation: Option<String>,
+    /// An array column.
+    pub array: bool,
+}
+
+/// How a table's shards are bounded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Range {
-    /// Inclusive lower bound.
-    pub lower: Option<i64>,
-    /// Exclusive upper bound.
-    pub upper: Option<i64>,
+pub enum Split<'a> {
+    /// A single `smallint`, `integer` or `bigint` key: equal-width ranges.
+    Integer(&'a KeyColumn),
+    /// Any other primary key: bounds from statistics or a sample.
+    Key,
+    /// No primary key: `ctid` page ranges (PostgreSQL).
+    Pages,
 }
 
 impl TablePlan {
@@ -72,26 +96,37 @@ impl TablePlan {
         items.join(", ")
     }
 
-    /// ` WHERE ...` for `range` (empty when the range is unbounded or there is no key).
-    pub fn predicate(&self, range: Range) -> String {
-        let Some(key) = &self.key else { return String::new() };
-        let key = quote_ident(key);
-        match (range.lower, range.upper) {
-            (None, None) => String::new(),
-            (Some(l), None) => format!(" WHERE {key} >= {l}"),
-            (None, Some(u)) => format!(" WHERE {key} < {u}"),
-            (Some(l), Some(u)) => format!(" WHERE {key} >= {l} AND {key} < {u}"),
-        }
+    /// ` WHERE ...` for `range` (empty when the range is unbounded). The range must fit the
+    /// table ([`Range::fits`]); [`from_stored`] checks stored ones.
+    pub fn predicate(&self, range: &Range) -> String {
+        range.predicate(&self.key)
     }
 
     /// ` ORDER BY ...` on the primary key (empty without one).
     pub fn order(&self) -> String {
-        if self.order_by.is_empty() {
+        if self.key.is_empty() {
             return String::new();
         }
-        let cols: Vec<_> = self.order_by.iter().map(|c| quote_ident(c)).collect();
-        format!(" ORDER BY {}", cols.join(", "))
+        format!(" ORDER BY {}", self.key_list())
     }
+
+    /// The primary-key columns, quoted and comma-separated.
+    pub fn key_list(&self) -> String {
+        self.key.iter().map(|c| quote_ident(&c.name)).collect::<Vec<_>>().join(", ")
+    }
+
+    /// How the table's shards are bounded.
+    pub fn split(&self) -> Split<'_> {
+        match self.key.as_slice() {
+            [] => Split::Pages,
+            [only] if !only.array && is_integer(&only.data_type) => Split::Integer(only),
+            _ => Split::Key,
+        }
+    }
+}
+
+fn is_integer(data_type: &str) -> bool {
+    matches!(data_type, "smallint" | "integer" | "bigint")
 }
 
 /// The tables of `source` to copy: partitioned parents (rows live in partitions), foreign and
@@ -136,103 +171,66 @@ fn copyable(table: &Table) -> bool {
 }
 
 fn table_plan(table: &Table) -> TablePlan {
-    let order_by = table
-        .constraints
-        .iter()
-        .find(|c| c.kind == ConstraintKind::PrimaryKey)
-        .map(|c| c.columns.clone())
-        .unwrap_or_default();
-    let key = match order_by.as_slice() {
-        [only] => table
-            .columns
-            .iter()
-            .find(|c| &c.name == only && c.array_dimensions == 0)
-            .filter(|c| matches!(c.data_type.as_str(), "smallint" | "integer" | "bigint"))
-            .map(|c| c.name.clone()),
-        _ => None,
-    };
     TablePlan {
         schema: table.schema.clone(),
         name: table.name.clone(),
         columns: copied_columns(table).map(|c| c.name.clone()).collect(),
         casts: Vec::new(),
-        order_by,
-        key,
+        key: key_columns(table),
         estimated_rows: table.estimated_rows.unwrap_or(0).max(0),
         total_bytes: table.total_bytes.unwrap_or(0),
     }
 }
 
-/// Split `[min, max]` into equal-width ranges for `estimated_rows / shard_rows` shards
-/// (rounded up); one unbounded range when the table is small or empty.
-pub fn split(key_range: Option<(i64, i64)>, estimated_rows: i64, shard_rows: i64) -> Vec<Range> {
-    let whole = vec![Range { lower: None, upper: None }];
-    let Some((min, max)) = key_range else { return whole };
-    if shard_rows <= 0 || estimated_rows <= shard_rows || max <= min {
-        return whole;
-    }
-    let span = i128::from(max) - i128::from(min) + 1;
-    let wanted = (i128::from(estimated_rows) + i128::from(shard_rows) - 1) / i128::from(shard_rows);
-    let count = wanted.min(span).max(1);
-    let width = span / count;
-    let bounds: Vec<i64> =
-        (1..count).filter_map(|i| i64::try_from(i128::from(min) + i * width).ok()).collect();
-    let mut ranges = Vec::with_capacity(bounds.len() + 1);
-    let mut lower = None;
-    for b in bounds {
-        ranges.push(Range { lower, upper: Some(b) });
-        lower = Some(b);
-    }
-    ranges.push(Range { lower, upper: None });
-    ranges
+/// The primary-key columns with their types; empty without a primary key (or, defensively,
+/// when a key column is missing from the column list).
+fn key_columns(table: &Table) -> Vec<KeyColumn> {
+    let Some(pk) = table.constraints.iter().find(|c| c.kind == ConstraintKind::PrimaryKey) else {
+        return Vec::new();
+    };
+    let key: Vec<_> = pk
+        .columns
+        .iter()
+        .filter_map(|name| table.columns.iter().find(|c| &c.name == name))
+        .map(|c| KeyColumn {
+            name: c.name.clone(),
+            data_type: c.data_type.clone(),
+            collation: c.collation.as_ref().map(|q| quote_qualified(&q.schema, &q.name)),
+            array: c.array_dimensions > 0,
+        })
+        .collect();
+    if key.len() == pk.columns.len() { key } else { Vec::new() }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn small_or_unknown_tables_are_one_shard() {
-        assert_eq!(split(None, 1_000_000, 10).len(), 1);
-        assert_eq!(split(Some((1, 100)), 50, 100).len(), 1);
-        assert_eq!(split(Some((5, 5)), 1_000, 10).len(), 1);
+    pub(super) fn key(name: &str, data_type: &str) -> KeyColumn {
+        KeyColumn { name: name.into(), data_type: data_type.into(), collation: None, array: false }
     }
 
     #[test]
-    fn ranges_cover_every_key_without_overlap() {
-        let r = split(Some((1, 300_000)), 300_000, 50_000);
-        assert_eq!(r.len(), 6);
-        assert_eq!(r[0], Range { lower: None, upper: Some(50_001) });
-        assert_eq!(r[5], Range { lower: Some(250_001), upper: None });
-        for w in r.windows(2) {
-            assert_eq!(w[0].upper, w[1].lower);
-        }
-    }
-
-    #[test]
-    fn extreme_keys_do_not_overflow() {
-        let r = split(Some((i64::MIN, i64::MAX)), 1_000, 100);
-        assert_eq!(r.len(), 10);
-        assert_eq!(r[0].lower, None);
-        assert_eq!(r[9].upper, None);
-    }
-
-    #[test]
-    fn predicates_quote_the_key() {
-        let plan = TablePlan {
+    fn plans_quote_names_and_split_by_key_kind() {
+        let mut plan = TablePlan {
             schema: "S".into(),
             name: "order".into(),
             columns: vec!["Id".into(), "n".into()],
             casts: vec![None, Some("bigint".into())],
-            order_by: vec!["Id".into()],
-            key: Some("Id".into()),
+            key: vec![key("Id", "integer")],
             estimated_rows: 0,
             total_bytes: 0,
         };
-        let p = plan.predicate(Range { lower: Some(-5), upper: Some(7) });
-        assert_eq!(p, r#" WHERE "Id" >= -5 AND "Id" < 7"#);
         assert_eq!(plan.order(), r#" ORDER BY "Id""#);
         assert_eq!(plan.quoted(), r#""S"."order""#);
         assert_eq!(plan.select_list(), r#""Id", "n"::bigint AS "n""#);
+        assert_eq!(plan.split(), Split::Integer(&key("Id", "integer")));
+        plan.key.push(key("n", "text"));
+        assert_eq!(plan.split(), Split::Key);
+        assert_eq!(plan.order(), r#" ORDER BY "Id", "n""#);
+        plan.key = vec![key("u", "uuid")];
+        assert_eq!(plan.split(), Split::Key);
+        plan.key.clear();
+        assert_eq!((plan.split(), plan.order()), (Split::Pages, String::new()));
     }
 }

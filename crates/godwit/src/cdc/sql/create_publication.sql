@@ -1,0 +1,1 @@
+CREATE PUBLICATION {name}{for_tables}

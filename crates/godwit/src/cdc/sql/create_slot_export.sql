@@ -1,0 +1,1 @@
+CREATE_REPLICATION_SLOT {slot} LOGICAL pgoutput (SNAPSHOT 'export')

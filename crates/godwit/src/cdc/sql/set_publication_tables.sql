@@ -1,0 +1,1 @@
+ALTER PUBLICATION {name} SET TABLE {tables}

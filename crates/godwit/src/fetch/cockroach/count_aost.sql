@@ -1,0 +1,1 @@
+SELECT count(*) FROM {table} AS OF SYSTEM TIME {aost}{where}

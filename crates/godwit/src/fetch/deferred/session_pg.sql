@@ -1,0 +1,2 @@
+SET maintenance_work_mem = '256MB';
+SET statement_timeout = 0;

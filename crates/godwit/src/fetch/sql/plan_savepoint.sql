@@ -1,0 +1,1 @@
+SAVEPOINT godwit_plan

@@ -1,0 +1,1 @@
+IMPORT INTO {table} ({columns}) CSV DATA ({urls}) WITH decompress = 'gzip', nullif = ''

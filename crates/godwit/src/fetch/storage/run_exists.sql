@@ -1,0 +1,1 @@
+select exists (select from _godwit.runs where run_id = $1)
