@@ -267,6 +267,9 @@ async fn fetch_run(
     };
     state::finish_run(state_conn.client(), &run_id, status).await?;
     let handoff = snapshot.slot.clone();
+    if let (Some(slot), false) = (&handoff, failed.is_empty()) {
+        events.emit(Event::Warning { message: slot_kept(&run_id, &slot.slot) });
+    }
     snapshot.release();
     drop(coordinator);
     let resumed_from_new_snapshot = resume.is_some();
@@ -460,6 +463,15 @@ pub(crate) async fn prepare_fresh(
         Some(recreate) => prepare::recreate(state_conn, recreate, events).await,
         None => prepare::prepare(state_conn, &planned.tables, options.table_handling, events).await,
     }
+}
+
+/// What to tell about the slot of a run that did not finish.
+fn slot_kept(run_id: &str, slot: &str) -> String {
+    format!(
+        "replication slot {slot} keeps WAL on the source until run {run_id} is resumed \
+         (godwit fetch --resume {run_id}) or the slot is dropped \
+         (SELECT pg_drop_replication_slot('{slot}'))"
+    )
 }
 
 /// Refuse CDC mode before anything is created when the source cannot make a slot.

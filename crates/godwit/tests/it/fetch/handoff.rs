@@ -236,3 +236,43 @@ async fn cdc_is_refused_before_anything_is_created_when_the_role_cannot_replicat
         .get(0);
     assert!(!state, "a refused run leaves no state behind");
 }
+
+#[tokio::test]
+async fn a_resumed_cdc_run_keeps_its_slot_and_position() {
+    let (source, target) = pair(DDL).await;
+    source.execute_script(DATA).await;
+    let crash = FetchOptions {
+        cdc: true,
+        shard_bytes: 1024 * 1024,
+        fail_after_shards: Some(2),
+        ..FetchOptions::default()
+    };
+    let events = &godwit::event::Discard;
+    fetch(&params(&source), &params(&target), &crash, events).await.unwrap_err();
+    let row = target
+        .client()
+        .query_one("select slot_name, consistent_lsn from _godwit.runs", &[])
+        .await
+        .unwrap();
+    let (slot, lsn): (Option<String>, Option<String>) = (row.get(0), row.get(1));
+    let options = FetchOptions { cdc: true, shard_bytes: 1024 * 1024, ..FetchOptions::default() };
+    let result = fetch_with(&source, &target, &options).await;
+    assert!(result.resumed_from_new_snapshot && result.failed.is_empty(), "{result:?}");
+    let handoff = result.handoff.expect("the first run's slot is handed over");
+    assert_eq!((Some(handoff.slot.clone()), handoff.consistent_lsn), (slot, lsn));
+    for table in ["ledger", "items", "bulk"] {
+        let want = super::fingerprint(source.client(), table).await;
+        assert_eq!(super::fingerprint(target.client(), table).await, want, "{table}");
+    }
+    let slots: i64 = source
+        .client()
+        .query_one(
+            "select count(*) from pg_replication_slots where database = current_database()",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(slots, 1, "the resume made no second slot");
+    assert!(godwit::cdc::slot::drop_slot(source.client(), &handoff.slot).await.unwrap());
+}
