@@ -76,6 +76,12 @@ async fn writer(client: Client, stop: Arc<AtomicBool>, last: Arc<AtomicI64>) -> 
     seq
 }
 
+/// Replication slots of the connection's database.
+async fn slots_here(client: &Client) -> i64 {
+    let sql = "select count(*) from pg_replication_slots where database = current_database()";
+    client.query_one(sql, &[]).await.unwrap().get(0)
+}
+
 async fn wait_for(last: &AtomicI64, at_least: i64) {
     while last.load(Ordering::SeqCst) < at_least {
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
@@ -199,15 +205,7 @@ async fn no_cdc_creates_no_slot() {
     source.execute_script(DATA).await;
     let result = fetch_with(&source, &target, &FetchOptions::default()).await;
     assert!(result.handoff.is_none());
-    let slots: i64 = source
-        .client()
-        .query_one(
-            "select count(*) from pg_replication_slots where database = current_database()",
-            &[],
-        )
-        .await
-        .unwrap()
-        .get(0);
+    let slots = slots_here(source.client()).await;
     assert_eq!(slots, 0);
 }
 
@@ -264,15 +262,7 @@ async fn a_resumed_cdc_run_keeps_its_slot_and_position() {
         let want = super::fingerprint(source.client(), table).await;
         assert_eq!(super::fingerprint(target.client(), table).await, want, "{table}");
     }
-    let slots: i64 = source
-        .client()
-        .query_one(
-            "select count(*) from pg_replication_slots where database = current_database()",
-            &[],
-        )
-        .await
-        .unwrap()
-        .get(0);
+    let slots = slots_here(source.client()).await;
     assert_eq!(slots, 1, "the resume made no second slot");
     assert!(godwit::cdc::slot::drop_slot(source.client(), &handoff.slot).await.unwrap());
 }
