@@ -20,6 +20,7 @@
 //!   through `pgwire-replication` ([`session`]), which speaks the same startup, TLS and
 //!   SCRAM/MD5 exchange with `replication=database`.
 
+pub mod apply_sql;
 pub mod pgoutput;
 pub mod preflight;
 pub mod publication;

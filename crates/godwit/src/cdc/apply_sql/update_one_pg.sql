@@ -1,0 +1,1 @@
+UPDATE {table} SET {assignments} WHERE ctid = (SELECT ctid FROM {table} WHERE {condition} LIMIT 1)

@@ -1,0 +1,1 @@
+UPSERT INTO {table} ({columns}) VALUES {rows}
