@@ -1,10 +1,10 @@
-//! `fetch`: copy the rows of a live source into existing tables on the target, consistently,
-//! in parallel, exactly once per shard, resumable.
+//! `fetch`: copy the rows of a live source into the target, consistently, in parallel, exactly
+//! once per shard, resumable, and hand the snapshot's position over to replication.
 //!
 //! ```text
 //!  coordinator (source)          workers (--jobs N), one shard each at a time
-//!  BEGIN REPEATABLE READ,        source: BEGIN REPEATABLE READ, READ ONLY;
-//!        READ ONLY;                      SET TRANSACTION SNAPSHOT '<id>';
+//!  CREATE_REPLICATION_SLOT ..    source: BEGIN REPEATABLE READ, READ ONLY;
+//!   (SNAPSHOT 'export'), or              SET TRANSACTION SNAPSHOT '<id>';
 //!  pg_export_snapshot() ──id──▶          COPY (SELECT .. WHERE range ORDER BY pk) TO STDOUT binary
 //!  (open until every shard          │ CopyData re-batched into ~256 KiB buffers
 //!   is copied)                      ▼
@@ -12,29 +12,37 @@
 //!                                        COPY t (cols) FROM STDIN binary;
 //!                                        UPDATE _godwit.shards SET status='done', rows=n;
 //!                                        COMMIT
+//!                                table complete: its indexes, key, checks (`deferred`)
+//!  all tables complete: foreign keys added NOT VALID, validated
 //! ```
 //!
 //! # Before any data moves
 //!
-//! Both schemas are introspected and the selected tables compared ([`compare`]): every
+//! Both schemas are introspected and the selected tables compared (`compare`): every
 //! mismatch (missing table or column, changed type, nullability, primary key, a target column
 //! the source cannot fill) is emitted as a warning event; if any is fatal, the run stops with
 //! a configuration error listing them all, before the `_godwit` state is created. Columns whose
 //! target type safely widens the source's are copied with a cast.
 //!
 //! A fresh run (not a resume) then applies [`TableHandling`] to the selected target tables:
-//! refuse any that already hold rows (the default), or truncate them all in one statement.
-//! A resumed run never touches existing rows.
+//! refuse any that already hold rows (the default), truncate them all in one statement, or
+//! drop and recreate them from the source's DDL (`prepare`). In CDC mode the source's
+//! replication prerequisites are checked first. A resumed run never touches existing rows.
+//!
+//! # Deferred objects
+//!
+//! Indexes and constraints the source has and the target lacks are built after the data, each
+//! table's as soon as its last shard is in, foreign keys at the end (`deferred`).
 //!
 //! # After the copy
 //!
 //! When every table was copied, the target sequences owned by copied tables (`serial`,
-//! identity) are set to the source's values read on the coordinator ([`sequences`]), so the
+//! identity) are set to the source's values read on the coordinator (`sequences`), so the
 //! target continues numbering where the source is.
 //!
 //! # Why it is consistent
 //!
-//! One snapshot serves every reader ([`snapshot`]): with CDC, the one exported when the
+//! One snapshot serves every reader (`snapshot`): with CDC, the one exported when the
 //! replication slot is created (so the slot streams exactly what the copy does not show);
 //! without, the coordinator's `pg_export_snapshot()`. Its session stays open for the whole
 //! copy; every reader imports it, so all shards of all tables
@@ -47,16 +55,18 @@
 //! A shard's rows and its `done` mark commit in one target transaction (see [`state`]).
 //! A crash either commits both or neither, so a resumed run skips `done` shards and redoes
 //! the others from scratch: no row is lost or doubled. Reconciliation runs before that
-//! commit: the target's COPY row count must equal `count(*)` of the range in the snapshot.
+//! commit: the target's COPY row count must equal the tuples the source sent for the range
+//! (counted in the stream, see `tuples`).
 //!
 //! # Resume and its limit
 //!
 //! The snapshot dies with the coordinator, so a resumed run (`resume`, or the latest run that
 //! never finished) reads the remaining shards from a *new* snapshot, reusing the stored shard
-//! bounds. The result says so ([`FetchResult::resumed_from_new_snapshot`]). This is only
-//! consistent when the source has not changed since the first run (a quiesced source) or
-//! when the copy is followed by replication from the first snapshot (a later step); nothing
-//! here detects source changes.
+//! bounds, and keeps the first run's replication slot, which still starts at the first
+//! snapshot. The result says so ([`FetchResult::resumed_from_new_snapshot`]). The copy alone
+//! is consistent only for a source that did not change meanwhile; followed by replication from
+//! the slot, changes already in the resumed rows are applied again, which converges for tables
+//! with a key (replication applies by key). Nothing here detects source changes.
 //!
 //! # Errors
 //!
@@ -65,9 +75,9 @@
 //! (SQLSTATE and message, never row values) in `_godwit.exceptions`, and the other shards go
 //! on; the run's result lists the failed tables.
 //!
-//! CockroachDB on either side takes the text data path ([`cockroach`]): one
+//! CockroachDB on either side takes the text data path (`cockroach`): one
 //! `AS OF SYSTEM TIME` for every reader instead of an exported snapshot. With `--storage`,
-//! shards go through object storage ([`storage`]).
+//! shards go through object storage (`storage`).
 
 mod cockroach;
 mod compare;

@@ -9,7 +9,7 @@
 //!
 //! - [`model`]: the [`Schema`] and everything in it; its JSON form is the documented output of
 //!   `godwit inspect --json`.
-//! - [`introspect`]: fills a [`Schema`] from the catalogs of PostgreSQL or CockroachDB.
+//! - [`introspect()`]: fills a [`Schema`] from the catalogs of PostgreSQL or CockroachDB.
 //! - [`parse`]: fills the same [`Schema`] from a schema file (pg_dump output, or CockroachDB
 //!   `SHOW CREATE` output), remembering where each object was written.
 //! - [`load`]: one entry point for both (live database or file).

@@ -35,7 +35,7 @@ pub struct TablePlan {
     /// Non-generated columns in ordinal order.
     pub columns: Vec<String>,
     /// Per column of `columns` (or empty: no casts), the target type the source value is cast
-    /// to when it reads (a widening, see [`super::compare`]).
+    /// to when it reads (a widening, see `compare`).
     pub casts: Vec<Option<String>>,
     /// Primary-key columns in key order, the order rows are read in (empty without a key).
     pub key: Vec<KeyColumn>,
@@ -97,7 +97,7 @@ impl TablePlan {
     }
 
     /// ` WHERE ...` for `range` (empty when the range is unbounded). The range must fit the
-    /// table ([`Range::fits`]); [`from_stored`] checks stored ones.
+    /// table ([`Range::fits`]); `from_stored` checks stored ones.
     pub fn predicate(&self, range: &Range) -> String {
         range.predicate(&self.key)
     }

@@ -15,7 +15,7 @@
 //! Each backend issues a fixed handful of set-based queries (never one per table), so reading
 //! a database with thousands of tables costs the same number of round trips as reading an empty
 //! one. Rows are keyed by schema-qualified names rather than OIDs, which is what lets
-//! [`assemble`] stay the same for both dialects.
+//! `assemble` stay the same for both dialects.
 
 mod assemble;
 mod crdb;
