@@ -80,7 +80,8 @@ pub struct FetchArgs {
         required_unless_present = "import_only"
     )]
     pub source: Option<String>,
-    /// Target database; its tables must exist (`godwit convert` + `godwit schema apply --section pre`).
+    /// Target database; its tables must exist (`godwit convert` + `godwit schema apply --section
+    /// pre`) unless `--table-handling drop-on-target-and-recreate` creates them.
     #[arg(long, env = "GODWIT_TARGET", hide_env_values = true)]
     pub target: String,
     /// Only these schemas (repeatable; default: every user schema).
