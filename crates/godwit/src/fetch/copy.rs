@@ -32,7 +32,6 @@ use super::plan::{Range, TablePlan};
 use super::state::{self, ShardKey};
 use super::tuples::TupleCounter;
 use crate::conn::{self, ConnParams};
-use crate::dialect::quote_literal;
 use crate::error::{Error, ErrorKind, Result};
 
 /// Size a CopyData buffer grows to before it is sent to the target.
@@ -246,13 +245,7 @@ async fn copy_in_transaction(
 /// A source connection inside the exported snapshot.
 async fn open_reader(source: &ConnParams, snapshot: &str) -> Result<conn::Connection> {
     let reader = conn::connect(source).await?;
-    let sql =
-        include_str!("sql/import_snapshot.sql").replace("{snapshot}", &quote_literal(snapshot));
-    reader
-        .client()
-        .batch_execute(&sql)
-        .await
-        .map_err(|e| Error::db(format!("importing snapshot {snapshot} on the source"), e))?;
+    super::snapshot::import(&reader, snapshot).await?;
     Ok(reader)
 }
 

@@ -4,7 +4,9 @@
 //! record that the shard is done are one target transaction ([`lock_shard`] and
 //! [`mark_done`] run inside the transaction the COPY runs in). After a crash the target can
 //! therefore never hold a shard's rows without the shard being `done`, nor the reverse.
-//! Only names, bounds, counts and error messages are stored here, never row values.
+//! Only names, shard bounds, counts and error messages are stored here. Bounds are key values
+//! (the first and last key of a shard), which the target holds anyway; other column values
+//! never are.
 
 use tokio_postgres::Client;
 use tokio_postgres::types::ToSql;
