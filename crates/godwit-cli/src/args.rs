@@ -41,6 +41,21 @@ pub struct MetricsArgs {
     pub metrics_addr: Option<String>,
 }
 
+/// Which tables a command works on (`--schema`, `--tables`, `--exclude-tables`).
+#[derive(Debug, Args)]
+pub struct SelectionArgs {
+    /// Only these schemas (repeatable; default: every user schema).
+    #[arg(long = "schema", value_name = "NAME")]
+    pub schemas: Vec<String>,
+    /// Only tables whose whole name (`orders`) or qualified name (`sales.orders`) matches this
+    /// regular expression.
+    #[arg(long, value_name = "REGEX")]
+    pub tables: Option<String>,
+    /// Leave out tables whose whole or qualified name matches this regular expression.
+    #[arg(long, value_name = "REGEX")]
+    pub exclude_tables: Option<String>,
+}
+
 /// Format of progress lines on stderr.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
@@ -62,6 +77,15 @@ pub enum Command {
     /// Copy every table from one consistent snapshot of the source into the target, in
     /// parallel shards, resumable after a crash.
     Fetch(FetchArgs),
+    /// Stream the source's changes into the target, exactly once, from where fetch ended (or
+    /// from a new replication slot); runs until SIGINT/SIGTERM.
+    Replicate(ReplicateArgs),
+    /// Prove source and target hold the same rows and schema: name every missing, extra or
+    /// different row; repair on request.
+    Verify(VerifyArgs),
+    /// What godwit did and does to a target: fetch runs and tables, replication streams,
+    /// the latest verification (read from its _godwit state).
+    Status(StatusArgs),
     /// Work with converted schema files.
     #[command(subcommand)]
     Schema(SchemaCommand),
@@ -84,16 +108,9 @@ pub struct FetchArgs {
     /// pre`) unless `--table-handling drop-on-target-and-recreate` creates them.
     #[arg(long, env = "GODWIT_TARGET", hide_env_values = true)]
     pub target: String,
-    /// Only these schemas (repeatable; default: every user schema).
-    #[arg(long = "schema", value_name = "NAME")]
-    pub schemas: Vec<String>,
-    /// Only tables whose whole name (`orders`) or qualified name (`sales.orders`) matches this
-    /// regular expression.
-    #[arg(long, value_name = "REGEX")]
-    pub tables: Option<String>,
-    /// Leave out tables whose whole or qualified name matches this regular expression.
-    #[arg(long, value_name = "REGEX")]
-    pub exclude_tables: Option<String>,
+    /// Which tables.
+    #[command(flatten)]
+    pub selection: SelectionArgs,
     /// Shards copied at the same time.
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub jobs: u16,
@@ -296,6 +313,130 @@ pub struct InspectArgs {
     /// Write the result to this file instead of stdout.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+}
+
+/// `godwit verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Source database: the truth (libpq URI or key=value string).
+    #[arg(long, env = "GODWIT_SOURCE", hide_env_values = true)]
+    pub source: String,
+    /// Target database, made equal to the source by --fix apply.
+    #[arg(long, env = "GODWIT_TARGET", hide_env_values = true)]
+    pub target: String,
+    /// Which tables.
+    #[command(flatten)]
+    pub selection: SelectionArgs,
+    /// Key ranges compared at the same time (each uses one source and one target connection).
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub jobs: u16,
+    /// `rows`: read and compare every row of both sides. `hash`: checksums of key ranges
+    /// computed inside each database, rows compared only where they differ.
+    #[arg(long, value_enum, default_value_t = VerifyModeArg::Rows)]
+    pub mode: VerifyModeArg,
+    /// Tables bigger than this on disk are compared in key ranges of about this size (see
+    /// fetch --shard-size).
+    #[arg(long, value_name = "SIZE", default_value = "64MiB")]
+    pub shard_size: String,
+    /// For a source that is still written: re-read the differing rows after this delay (e.g.
+    /// 5s, 500ms, 2m); rows that became equal count as live_retry, not as differences.
+    #[arg(long, value_name = "DURATION")]
+    pub live_recheck: Option<String>,
+    /// Repair the differing rows: `print` the INSERT/UPDATE/DELETE statements with the
+    /// report, or `apply` them on the target (batched transactions) and verify those rows again.
+    #[arg(long, value_enum)]
+    pub fix: Option<FixArg>,
+    /// Sample keys shown per kind of difference and table.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub samples: usize,
+    /// Result format on stdout.
+    #[arg(long, value_enum, default_value_t = ResultFormat::Text)]
+    pub format: ResultFormat,
+    /// Write the result to this file instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+/// `godwit replicate`.
+#[derive(Debug, Args)]
+pub struct ReplicateArgs {
+    /// Source database (PostgreSQL, `wal_level=logical`).
+    #[arg(long, env = "GODWIT_SOURCE", hide_env_values = true)]
+    pub source: String,
+    /// Target database (PostgreSQL or CockroachDB); its tables must exist.
+    #[arg(long, env = "GODWIT_TARGET", hide_env_values = true)]
+    pub target: String,
+    /// Which tables.
+    #[command(flatten)]
+    pub selection: SelectionArgs,
+    /// Stream from this replication slot (default: fetch's handoff, else the slot this target
+    /// already replicates from, else a new one).
+    #[arg(long, value_name = "NAME")]
+    pub slot: Option<String>,
+    /// What a source TRUNCATE does: `apply` it on the target, or `refuse` (stop with an error
+    /// before the transaction that truncates).
+    #[arg(long, value_enum, default_value_t = TruncateArg::Apply)]
+    pub truncate: TruncateArg,
+    /// Have the source (PostgreSQL 14+) stream large transactions while they are in progress;
+    /// they are held in memory up to --spill-size, then in temporary files, and applied at
+    /// their commit. Default: sent whole at commit and applied while they arrive.
+    #[arg(long)]
+    pub stream_in_progress: bool,
+    /// Memory for streamed in-progress transactions before they spill to temporary files.
+    #[arg(long, value_name = "SIZE", default_value = "64MiB", requires = "stream_in_progress")]
+    pub spill_size: String,
+    /// Prometheus endpoint.
+    #[command(flatten)]
+    pub metrics: MetricsArgs,
+}
+
+/// `godwit replicate --truncate`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TruncateArg {
+    /// Truncate the same tables on the target.
+    Apply,
+    /// Stop with an error instead.
+    Refuse,
+}
+
+/// `godwit status`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Target database whose _godwit state to read.
+    #[arg(long, env = "GODWIT_TARGET", hide_env_values = true)]
+    pub target: String,
+    /// Print the status as one JSON document.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `godwit verify --mode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum VerifyModeArg {
+    /// Every row of both sides is compared.
+    Rows,
+    /// Checksums inside each database; rows only where they differ.
+    Hash,
+}
+
+/// `godwit verify --fix`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FixArg {
+    /// Print the repairing statements.
+    Print,
+    /// Apply them on the target, then verify the repaired rows again.
+    Apply,
+}
+
+/// Result format of commands that report on stdout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ResultFormat {
+    /// A readable table.
+    Text,
+    /// One JSON document.
+    Json,
+    /// Markdown.
+    Markdown,
 }
 
 /// `godwit demo`.

@@ -83,6 +83,32 @@ const FETCH_TABLES_TOTAL: Metric = Metric {
     kind: Kind::Gauge,
 };
 
+const REPLICATE_LAG_BYTES: Metric = Metric {
+    name: "godwit_replicate_lag_bytes",
+    help: "WAL bytes between the source's end and the last source transaction applied.",
+    kind: Kind::Gauge,
+};
+const REPLICATE_LAG_SECONDS: Metric = Metric {
+    name: "godwit_replicate_lag_seconds",
+    help: "Seconds since the commit of the last applied source transaction while changes wait; 0 when caught up.",
+    kind: Kind::Gauge,
+};
+const REPLICATE_APPLIED_LSN: Metric = Metric {
+    name: "godwit_replicate_applied_lsn",
+    help: "End LSN of the last source transaction committed on the target, as a number.",
+    kind: Kind::Gauge,
+};
+const REPLICATE_TRANSACTIONS: Metric = Metric {
+    name: "godwit_replicate_transactions_total",
+    help: "Source transactions applied on the target.",
+    kind: Kind::Counter,
+};
+const REPLICATE_ROWS: Metric = Metric {
+    name: "godwit_replicate_rows_total",
+    help: "Row changes applied on the target (a truncate counts one).",
+    kind: Kind::Counter,
+};
+
 /// One family's samples, keyed by their rendered label set (`{table="public.t"}` or empty).
 #[derive(Debug)]
 struct Family {
@@ -119,6 +145,15 @@ impl Registry {
                 self.add(&FETCH_SHARDS_FAILED, None, 1.0);
             }
             Event::TableDone { .. } => self.add(&FETCH_TABLES_DONE, None, 1.0),
+            Event::Replication {
+                applied_lsn, lag_bytes, lag_seconds, transactions, rows, ..
+            } => {
+                self.set(&REPLICATE_LAG_BYTES, None, *lag_bytes as f64);
+                self.set(&REPLICATE_LAG_SECONDS, None, *lag_seconds);
+                self.set(&REPLICATE_APPLIED_LSN, None, lsn_number(applied_lsn));
+                self.set(&REPLICATE_TRANSACTIONS, None, *transactions as f64);
+                self.set(&REPLICATE_ROWS, None, *rows as f64);
+            }
             _ => {}
         }
     }
@@ -159,6 +194,15 @@ impl Registry {
 }
 
 /// A label value as the exposition format wants it.
+/// `16/B374D848` as the number it stands for (0 when malformed).
+fn lsn_number(lsn: &str) -> f64 {
+    let parse = |part: &str| u64::from_str_radix(part, 16).ok();
+    match lsn.split_once('/').map(|(hi, lo)| (parse(hi), parse(lo))) {
+        Some((Some(hi), Some(lo))) if lo <= u64::from(u32::MAX) => ((hi << 32) | lo) as f64,
+        _ => 0.0,
+    }
+}
+
 fn escape(value: &str) -> String {
     value.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
 }
@@ -371,6 +415,34 @@ mod tests {
         assert!(get(port, "/").await.starts_with("HTTP/1.0 404"));
         drop(metrics);
         tokio::task::yield_now().await;
+    }
+
+    #[test]
+    fn replication_events_set_lag_and_totals() {
+        let mut r = Registry::default();
+        r.observe(&Event::Replication {
+            slot: "godwit_x".into(),
+            applied_lsn: "1/10".into(),
+            source_lsn: "1/20".into(),
+            lag_bytes: 16,
+            lag_seconds: 0.5,
+            transactions: 7,
+            rows: 21,
+            transactions_per_second: 3.0,
+            rows_per_second: 9.0,
+        });
+        let text = r.render();
+        for line in [
+            "godwit_replicate_lag_bytes 16",
+            "godwit_replicate_lag_seconds 0.5",
+            "godwit_replicate_applied_lsn 4294967312",
+            "godwit_replicate_transactions_total 7",
+            "godwit_replicate_rows_total 21",
+            "# TYPE godwit_replicate_rows_total counter",
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line} missing in:\n{text}");
+        }
+        assert_eq!(lsn_number("not an lsn"), 0.0);
     }
 
     #[test]

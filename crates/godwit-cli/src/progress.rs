@@ -87,6 +87,19 @@ impl Bars {
         bar.set_position(rows);
     }
 
+    /// Show `line` as the status line called `key` (created on first use, replaced after).
+    pub fn status(&mut self, key: &str, line: &str) {
+        let bar = self.bars.entry(key.to_owned()).or_insert_with(|| {
+            let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden()).with_style(
+                ProgressStyle::with_template("{msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            self.multi.add(bar)
+        });
+        bar.set_message(line.to_owned());
+        bar.tick();
+    }
+
     /// Remove `table`'s bar.
     pub fn finish(&mut self, table: &str) {
         if let Some(bar) = self.bars.remove(table) {

@@ -95,6 +95,9 @@ impl EventRenderer {
             Event::Progress { table, .. } if !self.verbose && !throttle.allow(table, now) => {
                 return None;
             }
+            Event::Replication { slot, .. } if !self.verbose && !throttle.allow(slot, now) => {
+                return None;
+            }
             Event::TableDone { table, .. } => throttle.forget(table),
             _ => {}
         }
@@ -136,6 +139,11 @@ fn draw(bars: &mut Bars, event: &Event, verbose: bool) {
         Event::TableStarted { table, rows_estimate, .. } => bars.start(table, *rows_estimate),
         Event::Progress { table, rows, bytes, seconds, .. } => {
             bars.update(table, *rows, *bytes, *seconds);
+        }
+        Event::Replication { slot, .. } => {
+            if let Some(line) = text_line(event, verbose) {
+                bars.status(slot, &line);
+            }
         }
         Event::TableDone { table, .. } => {
             bars.finish(table);
@@ -183,6 +191,22 @@ fn text_line(event: &Event, verbose: bool) -> Option<String> {
                 mb_per_s(*bytes, *seconds)
             ))
         }
+        Event::Replication {
+            slot,
+            applied_lsn,
+            lag_bytes,
+            lag_seconds,
+            transactions,
+            rows,
+            transactions_per_second,
+            rows_per_second,
+            ..
+        } => Some(format!(
+            "… replicating {slot}: applied {applied_lsn}, lag {} / {lag_seconds:.1} s; \
+             {transactions} transactions ({transactions_per_second:.0}/s), {rows} rows \
+             ({rows_per_second:.0}/s)",
+            human_bytes(i64::try_from(*lag_bytes).unwrap_or(i64::MAX))
+        )),
         _ => None,
     }
 }
@@ -257,7 +281,8 @@ fn features_text(inv: &Inventory) -> String {
     out
 }
 
-fn table(header: &[&str]) -> Table {
+/// A result table in the house style with this header.
+pub fn table(header: &[&str]) -> Table {
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED).set_header(header.to_vec());
     t

@@ -4,8 +4,13 @@
 //! (`demo/shop.sql`: an enum, foreign keys, a trigger, a partitioned table, jsonb, about 100k
 //! rows), inspects it and assesses it for a move to CockroachDB, then moves it into a second
 //! throwaway cluster: schema through `convert` and `schema apply` (pre-data), rows through
-//! `fetch` from one snapshot, then post-data (indexes, constraints, triggers). Each capability (assess, fetch, replicate, verify) adds its step
-//! here, so the demo always shows what godwit can do end to end.
+//! `fetch` from one snapshot, then post-data (indexes, constraints, triggers). It verifies the
+//! copy, breaks a few rows on the target (`demo/break.sql`), shows that verify names exactly
+//! those, repairs them with `--fix apply` and verifies again. Then it replicates from the
+//! slot fetch created while the source takes writes (`live`), waits for the lag to fall to
+//! zero, and verifies once more. Each capability (assess, fetch,
+//! replicate, verify) adds its step here, so the demo always shows what godwit can do end to
+//! end.
 
 use std::time::Instant;
 
@@ -18,8 +23,14 @@ use crate::inspect::{self, Inventory};
 use crate::schema::apply::{self, Sections};
 use crate::schema::assess::{self, Assessment, Target};
 use crate::schema::convert::{self, KeyStrategy, Options, Section};
+use crate::verify::{self, FixMode, Report, VerifyOptions};
+
+mod live;
+
+pub use live::Live;
 
 const SHOP_SQL: &str = include_str!("demo/shop.sql");
+const BREAK_SQL: &str = include_str!("demo/break.sql");
 
 /// The database the demo creates on the source cluster.
 pub const DATABASE: &str = "shop";
@@ -33,6 +44,11 @@ pub struct DemoOutcome {
     pub assessment: Assessment,
     /// The copy into the target cluster.
     pub fetch: FetchResult,
+    /// The verifications, in order, each with what it shows: after the copy, after breaking
+    /// rows on the target, the repair, and after it.
+    pub verifications: Vec<(String, Report)>,
+    /// Replication while the source took writes, and the verification after it caught up.
+    pub live: Live,
     /// The source cluster, still running; dropping it stops and removes it.
     pub source: LocalCluster,
     /// The target cluster, still running; dropping it stops and removes it.
@@ -71,7 +87,38 @@ pub async fn run(events: &dyn EventSink) -> Result<DemoOutcome> {
 
     let target = start_cluster(events, "target").await?;
     let fetch = move_shop(&inventory, &source, &target, events).await?;
-    Ok(DemoOutcome { inventory, assessment, fetch, source, target })
+    let verifications = verify_and_repair(&source, &target, events).await?;
+    let live = live::replicate_while_writing(&source, &target, events).await?;
+    Ok(DemoOutcome { inventory, assessment, fetch, verifications, live, source, target })
+}
+
+/// Verify the copy, break rows on the target, verify, repair, verify.
+async fn verify_and_repair(
+    source: &LocalCluster,
+    target: &LocalCluster,
+    events: &dyn EventSink,
+) -> Result<Vec<(String, Report)>> {
+    let env = Environment::from_process();
+    let from = ConnParams::resolve(&source.url(DATABASE), &env)?;
+    let into = ConnParams::resolve(&target.url(DATABASE), &env)?;
+    let plain = VerifyOptions::default();
+    let mut reports = Vec::new();
+    let report = verify::verify(&from, &into, &plain, events).await?;
+    reports.push(("verify after the copy".to_owned(), report));
+    events.emit(step("break", "changing five rows on the target behind godwit's back"));
+    let to = conn::connect(&into).await?;
+    to.client()
+        .batch_execute(BREAK_SQL)
+        .await
+        .map_err(|e| Error::db("breaking rows on the demo target", e))?;
+    let report = verify::verify(&from, &into, &plain, events).await?;
+    reports.push(("verify after breaking rows on the target".to_owned(), report));
+    let fix = VerifyOptions { fix: Some(FixMode::Apply), ..VerifyOptions::default() };
+    let report = verify::verify(&from, &into, &fix, events).await?;
+    reports.push(("verify --fix apply".to_owned(), report));
+    let report = verify::verify(&from, &into, &plain, events).await?;
+    reports.push(("verify after the repair".to_owned(), report));
+    Ok(reports)
 }
 
 async fn start_cluster(events: &dyn EventSink, role: &str) -> Result<LocalCluster> {

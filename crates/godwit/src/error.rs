@@ -122,24 +122,13 @@ impl Error {
         Self::new(kind, context).with_source(err)
     }
 
-    /// Wrap an error of the replication-protocol session (`pgwire-replication`) that happened
-    /// while doing `context`. Server errors carry their SQLSTATE in the text
-    /// (`message (SQLSTATE xxxxx)`), which is classified like any other; I/O and task errors
-    /// are transient (the session can be opened again), authentication and TLS keep their kind.
-    pub fn replication(context: impl Into<String>, err: pgwire_replication::PgWireError) -> Self {
-        use pgwire_replication::PgWireError as W;
-        let (kind, code) = match &err {
-            W::Server(text) => match sqlstate_in(text) {
-                Some(code) => (classify_sqlstate(code), Some(code.to_owned())),
-                None => (ErrorKind::Sql, None),
-            },
-            W::Auth(_) => (ErrorKind::Auth, None),
-            W::Tls(_) => (ErrorKind::Tls, None),
-            W::Io(_) | W::Task(_) => (ErrorKind::Transient, None),
-            _ => (ErrorKind::Internal, None),
-        };
-        let mut e = Self::new(kind, context).with_source(err);
-        e.sqlstate = code;
+    /// Wrap an error the server reported on a replication-protocol session
+    /// ([`crate::cdc::transport`]) while doing `context`, classified by its SQLSTATE like any
+    /// other server error.
+    pub fn replication(context: impl Into<String>, server: ServerError) -> Self {
+        let code = server.code.clone();
+        let mut e = Self::new(classify_sqlstate(&code), context).with_source(server);
+        e.sqlstate = Some(code);
         e
     }
 
@@ -234,13 +223,6 @@ pub fn classify_sqlstate(code: &str) -> ErrorKind {
     }
 }
 
-/// The SQLSTATE in a `... (SQLSTATE xxxxx)` message, if it has one.
-fn sqlstate_in(text: &str) -> Option<&str> {
-    let start = text.rfind("(SQLSTATE ")? + "(SQLSTATE ".len();
-    let code = text.get(start..start + 5)?;
-    code.bytes().all(|b| b.is_ascii_alphanumeric()).then_some(code)
-}
-
 /// Kind of a client-side `tokio_postgres` error, from the root of its cause chain.
 fn client_error_kind(err: &tokio_postgres::Error) -> ErrorKind {
     // tokio-postgres exposes no kind accessor; its configuration errors are recognisable by
@@ -280,19 +262,17 @@ mod tests {
 
     #[test]
     fn replication_server_errors_keep_their_sqlstate() {
-        let err = pgwire_replication::PgWireError::Server(
-            "logical decoding requires wal_level >= logical (SQLSTATE 55000)".into(),
-        );
-        let e = Error::replication("creating slot s", err);
+        let server = |code: &str| ServerError {
+            message: "logical decoding requires wal_level >= logical".into(),
+            code: code.into(),
+            detail: None,
+            hint: None,
+        };
+        let e = Error::replication("creating slot s", server("55000"));
         assert_eq!(e.sqlstate(), Some("55000"));
         assert_eq!(e.kind(), ErrorKind::Sql);
-        let e = Error::replication(
-            "x",
-            pgwire_replication::PgWireError::Server("terminating (SQLSTATE 57P01)".into()),
-        );
+        let e = Error::replication("streaming", server("57P01"));
         assert_eq!(e.kind(), ErrorKind::Transient);
-        assert_eq!(sqlstate_in("no code here"), None);
-        assert_eq!(sqlstate_in("bad (SQLSTATE 5"), None);
     }
 
     #[test]

@@ -102,6 +102,29 @@ pub enum Event {
         /// At least one shard failed.
         failed: bool,
     },
+    /// Where replication stands: emitted about once a second while it runs, and once more
+    /// when it stops.
+    Replication {
+        /// The slot streamed.
+        slot: String,
+        /// The end LSN of the last source transaction committed on the target.
+        applied_lsn: String,
+        /// The source's WAL end, as its server last reported it.
+        source_lsn: String,
+        /// WAL bytes between `applied_lsn` and `source_lsn` (0 when caught up).
+        lag_bytes: u64,
+        /// Seconds since the commit of the last applied source transaction while changes wait
+        /// to be applied; 0 when caught up.
+        lag_seconds: f64,
+        /// Source transactions applied since the command started.
+        transactions: u64,
+        /// Row changes applied since the command started.
+        rows: u64,
+        /// Transactions applied per second since the previous event.
+        transactions_per_second: f64,
+        /// Row changes applied per second since the previous event.
+        rows_per_second: f64,
+    },
 }
 
 /// How a shard ended, in [`Event::ShardDone`].

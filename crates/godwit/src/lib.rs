@@ -7,6 +7,9 @@
 //! - [`schema`]: a dialect-neutral schema model, filled from the catalogs of either dialect;
 //! - [`inspect`]: the inventory of a source (what is there, what matters for a move);
 //! - [`cdc`]: logical replication slots and publications: the handoff from fetch to replicate;
+//! - [`replicate`]: change data capture applied to the target exactly once, after fetch;
+//! - [`verify`]: row- and schema-level comparison of source and target, and repair;
+//! - [`status`]: what godwit did and does to a target, from its `_godwit` state;
 //! - [`cluster`]: throwaway local PostgreSQL clusters for tests, demos and rehearsals;
 //! - [`demo`]: the built-in sample journey.
 
@@ -19,6 +22,9 @@ pub mod error;
 pub mod event;
 pub mod fetch;
 pub mod inspect;
+pub mod replicate;
 pub mod schema;
+pub mod status;
+pub mod verify;
 
 pub use error::{Error, ErrorKind, Result};

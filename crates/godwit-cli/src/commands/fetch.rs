@@ -4,7 +4,6 @@ use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
 use godwit::conn::{ConnParams, Environment};
 use godwit::event::{Event, EventSink};
 use godwit::fetch::{self, FetchOptions, FetchResult, StorageMode, TableHandling};
-use godwit::schema::TableFilter;
 
 use super::Outcome;
 use crate::args::{FetchArgs, TableHandlingArg};
@@ -24,8 +23,8 @@ pub async fn run(args: FetchArgs, events: &dyn EventSink) -> anyhow::Result<Outc
         events.emit(Event::Warning { message: warning.clone() });
     }
     let options = FetchOptions {
-        schemas: args.schemas,
-        tables: TableFilter::new(args.tables.as_deref(), args.exclude_tables.as_deref())?,
+        schemas: args.selection.schemas.clone(),
+        tables: super::table_filter(&args.selection)?,
         jobs: usize::from(args.jobs),
         shard_bytes,
         resume: args.resume.filter(|r| !r.is_empty()),
@@ -71,7 +70,7 @@ pub async fn run(args: FetchArgs, events: &dyn EventSink) -> anyhow::Result<Outc
 
 /// A positive byte count, bare or with a decimal (`kB`, `MB`, `GB`, `TB`) or binary (`KiB`,
 /// `MiB`, `GiB`, `TiB`) unit, case-insensitive, optionally spaced (`64 MiB`).
-fn parse_size(text: &str) -> Option<u64> {
+pub(super) fn parse_size(text: &str) -> Option<u64> {
     let text = text.trim();
     let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
     let (number, unit) = text.split_at(split);

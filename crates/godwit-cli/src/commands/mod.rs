@@ -7,11 +7,16 @@ mod demo;
 mod fetch;
 mod input;
 mod inspect;
+mod replicate;
 mod schema;
+mod status;
+mod verify;
 
 use std::process::ExitCode;
 
-use crate::args::{Cli, Command};
+use godwit::schema::TableFilter;
+
+use crate::args::{Cli, Command, SelectionArgs};
 use crate::render::EventRenderer;
 
 /// How a command that ran to the end came out.
@@ -45,6 +50,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Convert(args) => convert::run(args, &events).await,
         Command::Schema(command) => schema::run(command, &events).await,
         Command::Fetch(args) => fetch::run(args, &events).await,
+        Command::Replicate(args) => replicate::run(args, &events).await,
+        Command::Verify(args) => verify::run(args, &events).await,
+        Command::Status(args) => status::run(args).await,
         Command::Demo(args) => demo::run(args, &events).await,
     }
+}
+
+/// The validated `--tables` / `--exclude-tables` filter.
+fn table_filter(selection: &SelectionArgs) -> anyhow::Result<TableFilter> {
+    Ok(TableFilter::new(selection.tables.as_deref(), selection.exclude_tables.as_deref())?)
 }

@@ -6,6 +6,9 @@
 
 mod crash;
 mod progress;
+mod replicate;
+mod replicate_signal;
+mod verify;
 
 use assert_cmd::Command;
 use godwit_test_support::{cluster, test_db};

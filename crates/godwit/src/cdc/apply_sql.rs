@@ -21,6 +21,9 @@
 //!   a delete of one row equal (`IS NOT DISTINCT FROM`) to the old row;
 //! - truncate: one `TRUNCATE` of all the tables of the message.
 //!
+//! [`bulk`] has the PostgreSQL statements that write or delete any number of rows of one table
+//! at once (the apply loop uses them once changes are compacted to one per key).
+//!
 //! PostgreSQL behaviour relied on:
 //!
 //! - `INSERT .. ON CONFLICT (k1, k2) DO UPDATE` needs a unique index or constraint on exactly
@@ -43,6 +46,7 @@
 //! transactional: the apply loop should run it on its own, not inside a grouped transaction. Retrying 40001 is the apply loop's
 //! job, not this module's.
 
+pub mod bulk;
 #[cfg(test)]
 mod tests;
 
@@ -287,7 +291,7 @@ fn values<'a>(shape: &TableShape, tuple: &'a Tuple) -> Result<&'a [Value]> {
 
 /// Fill `{name}` placeholders of a SQL template in one pass (substituted text is never scanned
 /// again, so a table named `{rows}` stays a name).
-fn fill(template: &str, values: &[(&str, &str)]) -> String {
+pub(crate) fn fill(template: &str, values: &[(&str, &str)]) -> String {
     let template = template.trim_end();
     let mut out =
         String::with_capacity(template.len() + values.iter().map(|v| v.1.len()).sum::<usize>());

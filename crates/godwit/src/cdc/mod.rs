@@ -17,12 +17,15 @@
 //!   the publication must exist before the slot's consistent point
 //!   ([`publication::ensure`] runs first);
 //! - the normal SQL protocol of `tokio-postgres` cannot open replication sessions, so they go
-//!   through `pgwire-replication` ([`session`]), which speaks the same startup, TLS and
-//!   SCRAM/MD5 exchange with `replication=database`.
+//!   through godwit's own [`transport`] ([`session`]), which speaks the same startup, TLS and
+//!   SCRAM/MD5 exchange with `replication=database`, and pgoutput protocol 2 (streamed
+//!   in-progress transactions) on top.
 
 pub mod apply_sql;
+pub mod lsn;
 pub mod pgoutput;
 pub mod preflight;
 pub mod publication;
 pub mod session;
 pub mod slot;
+pub mod transport;

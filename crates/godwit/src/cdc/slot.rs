@@ -7,10 +7,10 @@
 //! itself is persistent: it survives the session, godwit crashes and server restarts, and
 //! holds WAL from its consistent point until a consumer confirms it.
 
-use pgwire_replication::{QueryRow, ReplicationClient};
 use tokio_postgres::Client;
 
 use super::session;
+use super::transport::{Row, Transport};
 use crate::conn::ConnParams;
 use crate::dialect::Version;
 use crate::error::{Error, Result};
@@ -24,7 +24,7 @@ pub struct ExportedSlot {
     pub consistent_point: String,
     /// The snapshot name for `SET TRANSACTION SNAPSHOT`.
     pub snapshot: String,
-    session: ReplicationClient,
+    session: Transport,
 }
 
 impl std::fmt::Debug for ExportedSlot {
@@ -39,8 +39,8 @@ impl std::fmt::Debug for ExportedSlot {
 
 impl ExportedSlot {
     /// End the exporting session: the snapshot can no longer be imported; the slot stays.
-    pub fn release(mut self) {
-        self.session.abort();
+    pub fn release(self) {
+        drop(self.session);
     }
 }
 
@@ -57,15 +57,18 @@ pub async fn create_exporting(
     if !session::valid_name(name) {
         return Err(Error::config(format!("invalid replication slot name {name:?}")));
     }
+    if !session::valid_name(publication) {
+        return Err(Error::config(format!("invalid publication name {publication:?}")));
+    }
     let template = if version.major >= 15 {
         include_str!("sql/create_slot_export.sql")
     } else {
         include_str!("sql/create_slot_export_pg14.sql")
     };
     let sql = template.trim_end().replace("{slot}", name);
-    let mut client = session::open_gated(params, name, publication).await?;
+    let mut client = session::open_gated(params, None).await?;
     let rows = client.simple_query(&sql).await.map_err(|e| {
-        Error::replication(format!("creating replication slot {name} on {}", params.redacted()), e)
+        e.context(format!("creating replication slot {name} on {}", params.redacted()))
             .with_hint("the source needs wal_level=logical, a free slot and the REPLICATION attribute (or pass --no-cdc)")
     })?;
     let (consistent_point, snapshot) = created(&rows, name)?;
@@ -74,7 +77,7 @@ pub async fn create_exporting(
 
 /// `(consistent_point, snapshot_name)` of the row `CREATE_REPLICATION_SLOT` returns
 /// (`slot_name, consistent_point, snapshot_name, output_plugin`).
-fn created(rows: &[QueryRow], name: &str) -> Result<(String, String)> {
+fn created(rows: &[Row], name: &str) -> Result<(String, String)> {
     let text = |i: usize| -> Option<String> {
         let value = rows.first()?.get(i)?.as_ref()?;
         std::str::from_utf8(value).ok().map(str::to_owned)

@@ -38,6 +38,25 @@ pub struct ClusterOptions {
     pub bindir: Option<PathBuf>,
 }
 
+/// How [`LocalCluster::shut_down`] stops the server (`pg_ctl stop -m`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shutdown {
+    /// Disconnect the clients, write a shutdown checkpoint, stop (`fast`).
+    Fast,
+    /// Kill every server process at once, as a crash would; the next start replays the WAL
+    /// (`immediate`).
+    Immediate,
+}
+
+impl Shutdown {
+    fn as_arg(self) -> &'static str {
+        match self {
+            Shutdown::Fast => "fast",
+            Shutdown::Immediate => "immediate",
+        }
+    }
+}
+
 /// A running throwaway cluster; stopped and removed on drop.
 #[derive(Debug)]
 pub struct LocalCluster {
@@ -98,6 +117,25 @@ impl LocalCluster {
     /// The server log so far (for diagnosing failures).
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.join("server.log")).unwrap_or_default()
+    }
+
+    /// Shut the server down (`pg_ctl stop -m MODE`) and keep its directory, so that
+    /// [`LocalCluster::start_again`] can bring it back: what a client sees when its server
+    /// restarts. Blocking.
+    pub fn shut_down(&self, mode: Shutdown) -> Result<()> {
+        let mut pg_ctl = self.runner.command("pg_ctl");
+        pg_ctl.arg("-D").arg(self.data_dir()).args(["-w", "-t", "60", "-m", mode.as_arg(), "stop"]);
+        bindir::run(pg_ctl, "pg_ctl stop")
+    }
+
+    /// Start a server stopped by [`LocalCluster::shut_down`] again, on the same port and data
+    /// directory (after an immediate shutdown it recovers from its WAL first). Blocking.
+    pub fn start_again(&self) -> Result<()> {
+        let mut pg_ctl = self.runner.command("pg_ctl");
+        pg_ctl.arg("-D").arg(self.data_dir()).arg("-l").arg(self.dir.join("server.log"));
+        pg_ctl.args(["-w", "-t", "60", "start"]);
+        bindir::run(pg_ctl, "pg_ctl start")
+            .map_err(|e| e.context(format!("server log: {}", tail(&self.log()))))
     }
 
     /// Stop the server and remove its directory now (also done on drop).

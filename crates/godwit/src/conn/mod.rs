@@ -39,6 +39,11 @@ impl Connection {
         &self.client
     }
 
+    /// The SQL client, mutably (to open transactions).
+    pub fn client_mut(&mut self) -> &mut Client {
+        &mut self.client
+    }
+
     /// PostgreSQL or CockroachDB, as reported by the server.
     pub fn dialect(&self) -> Dialect {
         self.dialect

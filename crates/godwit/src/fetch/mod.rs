@@ -80,10 +80,10 @@
 //! shards go through object storage (`storage`).
 
 mod cockroach;
-mod compare;
+pub(crate) mod compare;
 mod copy;
 mod deferred;
-mod plan;
+pub(crate) mod plan;
 mod prepare;
 mod run;
 mod sequences;

@@ -381,3 +381,58 @@ fn plan_merges_only_consecutive_inserts_of_one_table() {
 fn fill_leaves_unknown_placeholders() {
     assert_eq!(fill("A {x} {y} {", &[("x", "{y}")]), "A {y} {y} {");
 }
+
+#[test]
+fn bulk_upsert_reads_one_text_array_per_column() {
+    let (sql, expect) = bulk::upsert(&keyed(), 3);
+    assert_eq!(
+        sql,
+        format!(
+            "INSERT INTO \"App\".\"order\" (\"id\", \"Name\", \"select\") SELECT r.c1::{I8}, \
+             r.c2::{TX}, r.c3::{NU} FROM unnest($1::text[], $2::text[], $3::text[]) AS r(c1, c2, \
+             c3) ON CONFLICT (\"id\") DO UPDATE SET \"Name\" = EXCLUDED.\"Name\", \"select\" = \
+             EXCLUDED.\"select\""
+        )
+    );
+    assert_eq!(expect, Expect::Exactly(3));
+}
+
+#[test]
+fn bulk_keys_only_does_nothing_and_keyless_inserts_with_array_casts() {
+    let rel = relation(ReplicaIdentity::Default, &[("a", true), ("b", true)]);
+    let shape = TableShape::from_relation(&rel, &["b", "a"], types(2)).unwrap();
+    let (sql, expect) = bulk::upsert(&shape, 2);
+    assert!(sql.ends_with(" ON CONFLICT (\"b\", \"a\") DO NOTHING"), "{sql}");
+    assert_eq!(expect, Expect::AtMost(2));
+    let rel = relation(
+        ReplicaIdentity::Full,
+        &[("id", false), ("n", false), ("x", false), ("arr", false)],
+    );
+    let shape = TableShape::from_relation(&rel, &[], types(4)).unwrap();
+    let (sql, expect) = bulk::upsert(&shape, 5);
+    assert_eq!(
+        sql,
+        format!(
+            "INSERT INTO \"App\".\"order\" (\"id\", \"n\", \"x\", \"arr\") SELECT r.c1::{I8}, \
+             r.c2::{TX}, r.c3::{NU}, r.c4::\"pg_catalog\".\"int4\"[] FROM unnest($1::text[], \
+             $2::text[], $3::text[], $4::text[]) AS r(c1, c2, c3, c4)"
+        )
+    );
+    assert_eq!(expect, Expect::Exactly(5));
+    assert_eq!(bulk::delete(&shape, 1), None, "no bulk delete without a key");
+}
+
+#[test]
+fn bulk_delete_joins_the_key_arrays_in_key_order() {
+    let rel = relation(ReplicaIdentity::Default, &[("a", true), ("we\"ird", true), ("v", false)]);
+    let shape = TableShape::from_relation(&rel, &["we\"ird", "a"], types(3)).unwrap();
+    let (sql, expect) = bulk::delete(&shape, 4).unwrap();
+    assert_eq!(
+        sql,
+        format!(
+            "DELETE FROM \"App\".\"order\" AS t USING unnest($1::text[], $2::text[]) AS r(c1, c2) \
+             WHERE t.\"we\"\"ird\" = r.c1::{TX} AND t.\"a\" = r.c2::{I8}"
+        )
+    );
+    assert_eq!(expect, Expect::AtMost(4));
+}

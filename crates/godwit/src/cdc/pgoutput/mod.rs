@@ -1,7 +1,7 @@
 //! `pgoutput`: decoding the messages of PostgreSQL's built-in logical decoding plugin.
 //!
 //! `replicate` reads changes from a logical replication slot through the replication protocol
-//! (`pgwire-replication`), which hands over each `XLogData` payload as bytes: one pgoutput
+//! ([`crate::cdc::transport`]), which hands over each `XLogData` payload as bytes: one pgoutput
 //! message per payload. This module turns such a payload into a [`Message`]. It does no I/O and
 //! keeps no state beyond one flag, so the apply loop, the unit tests on captured bytes and the
 //! fuzzer (`fuzz/fuzz_targets/pgoutput.rs`) all run exactly the same code.
@@ -42,11 +42,11 @@ use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 
+pub use crate::cdc::lsn::Lsn;
 pub use message::{
     Message, OldTuple, PrepareInfo, Relation, RelationColumn, ReplicaIdentity, TruncateOptions,
     Tuple, Value,
 };
-pub use pgwire_replication::Lsn;
 pub use read::{DecodeError, Problem};
 
 /// The `streaming` option replication was started with.

@@ -73,11 +73,17 @@ impl Bound {
         }
     }
 
-    /// `lhs op rhs` where `lhs` is the key columns (or `ctid`) and `rhs` the bound.
-    fn condition(&self, key: &[KeyColumn], op: &str) -> String {
+    /// `lhs op rhs` where `lhs` is the key columns (or `ctid`) and `rhs` the bound; each key
+    /// column is followed by its entry of `suffixes` (e.g. ` COLLATE "C"`), if any.
+    fn condition(&self, key: &[KeyColumn], op: &str, suffixes: &[&str]) -> String {
         match self {
             Bound::Key(values) => {
-                let cols: Vec<_> = key.iter().map(|c| quote_ident(&c.name)).collect();
+                let suffix = |i: usize| suffixes.get(i).copied().unwrap_or_default();
+                let cols: Vec<_> = key
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| format!("{}{}", quote_ident(&c.name), suffix(i)))
+                    .collect();
                 let lits: Vec<_> = values
                     .iter()
                     .zip(key)
@@ -113,8 +119,14 @@ impl Range {
 
     /// ` WHERE ...` selecting the range (empty when both ends are open).
     pub(super) fn predicate(&self, key: &[KeyColumn]) -> String {
-        let lower = self.lower.as_ref().map(|b| b.condition(key, ">="));
-        let upper = self.upper.as_ref().map(|b| b.condition(key, "<"));
+        self.predicate_with(key, &[])
+    }
+
+    /// [`Range::predicate`] with `suffixes[i]` after key column `i` (verify compares text keys
+    /// with ` COLLATE "C"` on PostgreSQL, the byte order CockroachDB uses).
+    pub fn predicate_with(&self, key: &[KeyColumn], suffixes: &[&str]) -> String {
+        let lower = self.lower.as_ref().map(|b| b.condition(key, ">=", suffixes));
+        let upper = self.upper.as_ref().map(|b| b.condition(key, "<", suffixes));
         let parts: Vec<_> = lower.into_iter().chain(upper).collect();
         if parts.is_empty() { String::new() } else { format!(" WHERE {}", parts.join(" AND ")) }
     }
@@ -171,6 +183,11 @@ mod tests {
         let open_above = Range { lower: Some(tuple(&["x"])), upper: None };
         assert_eq!(open_above.predicate(&quoted), r#" WHERE ("a""b") >= ('x'::public."Mood")"#);
         assert_eq!(Range::default().predicate(&k), "");
+        let collated = r.predicate_with(&k, &["", " COLLATE \"C\""]);
+        assert_eq!(
+            collated,
+            r#" WHERE ("Order", "user" COLLATE "C") >= ('-5'::integer, 'it''s'::character varying(20)) AND ("Order", "user" COLLATE "C") < ('7'::integer, 'z'::character varying(20))"#
+        );
     }
 
     #[test]

@@ -1,0 +1,1 @@
+INSERT INTO {table} ({columns}) SELECT {casts} FROM unnest({arrays}) AS r({names})

@@ -1,0 +1,450 @@
+//! Changes received but not yet sent to the target, and the statements that apply them.
+//!
+//! Two ways of holding them, chosen by the applier:
+//!
+//! - per table ([`Pending::table`]), when order across tables does not matter (triggers and
+//!   foreign-key checks off on the apply session): a table with a key and no other unique
+//!   constraint keeps the net change per key ([`super::net`]); any other table keeps its own
+//!   changes in order;
+//! - in arrival order across all tables ([`Pending::ordered`]), otherwise.
+//!
+//! [`Pending::jobs`] turns them into statements: for PostgreSQL the bulk statements of
+//! [`apply_sql::bulk`] (one per table and kind), for CockroachDB the multi-row statements of
+//! [`apply_sql`]; consecutive inserts into one table always go into one statement (split
+//! where a key repeats).
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use super::net::{Keyed, Net, key_of};
+use crate::cdc::apply_sql::{self, Expect, Statement, TableShape};
+use crate::cdc::pgoutput::{OldTuple, Tuple, Value};
+use crate::dialect::Dialect;
+use crate::error::{Error, Result};
+
+/// One change, as received.
+#[derive(Debug, Clone)]
+pub(crate) enum Op {
+    Insert(Tuple),
+    Update(Option<OldTuple>, Tuple),
+    Delete(OldTuple),
+}
+
+/// How a table's changes are held.
+#[derive(Debug)]
+enum Changes {
+    Keyed(Keyed),
+    Ordered(Vec<Op>),
+}
+
+/// Changes waiting to be applied.
+#[derive(Debug, Default)]
+pub(crate) struct Pending {
+    /// Per-table changes, in the order tables first appeared.
+    tables: Vec<(Arc<TableShape>, Changes)>,
+    /// `tables` index by shape (the `Arc`'s address; the `Arc` in `tables` keeps it unique).
+    by_shape: HashMap<usize, usize>,
+    /// Changes in arrival order.
+    ordered: Vec<(Arc<TableShape>, Op)>,
+    /// Every shape held, by address.
+    shapes: HashMap<usize, Arc<TableShape>>,
+    changes: usize,
+    bytes: usize,
+}
+
+impl Pending {
+    /// Changes held.
+    pub(crate) fn len(&self) -> usize {
+        self.changes
+    }
+
+    /// Bytes of values held (about the memory they take).
+    pub(crate) fn bytes(&self) -> usize {
+        self.bytes
+    }
+
+    /// Whether another shape of the same table (a relation re-learned after a layout change)
+    /// has changes held: those must be applied before changes of the new shape.
+    pub(crate) fn holds_other_shape_of(&self, shape: &Arc<TableShape>) -> bool {
+        !self.shapes.contains_key(&address(shape))
+            && self.shapes.values().any(|s| s.schema == shape.schema && s.name == shape.name)
+    }
+
+    /// Hold `op` on `shape`'s table, per table: by key when `by_key`, else in order.
+    pub(crate) fn table(&mut self, shape: &Arc<TableShape>, by_key: bool, op: Op) -> Result<()> {
+        self.count(shape, &op);
+        let at = address(shape);
+        let index = match self.by_shape.get(&at) {
+            Some(&i) => i,
+            None => {
+                let changes = if by_key && !shape.key.is_empty() {
+                    Changes::Keyed(Keyed::default())
+                } else {
+                    Changes::Ordered(Vec::new())
+                };
+                self.by_shape.insert(at, self.tables.len());
+                self.tables.push((Arc::clone(shape), changes));
+                self.tables.len() - 1
+            }
+        };
+        match (&mut self.tables[index].1, op) {
+            (Changes::Keyed(keyed), Op::Insert(new)) => keyed.insert(shape, new),
+            (Changes::Keyed(keyed), Op::Update(old, new)) => keyed.update(shape, old.as_ref(), new),
+            (Changes::Keyed(keyed), Op::Delete(old)) => keyed.delete(shape, &old),
+            (Changes::Ordered(ops), op) => {
+                ops.push(op);
+                Ok(())
+            }
+        }
+    }
+
+    /// Hold `op` in arrival order.
+    pub(crate) fn ordered(&mut self, shape: &Arc<TableShape>, op: Op) {
+        self.count(shape, &op);
+        self.ordered.push((Arc::clone(shape), op));
+    }
+
+    fn count(&mut self, shape: &Arc<TableShape>, op: &Op) {
+        self.shapes.entry(address(shape)).or_insert_with(|| Arc::clone(shape));
+        let size = |t: &Tuple| t.0.iter().map(value_size).sum::<usize>();
+        self.changes += 1;
+        self.bytes += match op {
+            Op::Insert(new) => size(new),
+            Op::Update(old, new) => size(new) + old.as_ref().map_or(0, |o| size(o.tuple())),
+            Op::Delete(old) => size(old.tuple()),
+        };
+    }
+
+    /// The statements that apply everything held.
+    pub(crate) fn jobs(&self, dialect: Dialect) -> Result<Vec<Job<'_>>> {
+        let mut jobs = Vec::new();
+        for (shape, changes) in &self.tables {
+            match changes {
+                Changes::Keyed(keyed) => keyed_jobs(dialect, shape, keyed, &mut jobs)?,
+                Changes::Ordered(ops) => {
+                    ordered_jobs(dialect, ops.iter().map(|op| (shape, op)), &mut jobs)?;
+                }
+            }
+        }
+        ordered_jobs(dialect, self.ordered.iter().map(|(s, op)| (s, op)), &mut jobs)?;
+        Ok(jobs)
+    }
+}
+
+fn address(shape: &Arc<TableShape>) -> usize {
+    Arc::as_ptr(shape) as usize
+}
+
+fn value_size(value: &Value) -> usize {
+    match value {
+        Value::Text(b) | Value::Binary(b) => b.len() + 16,
+        Value::Null | Value::UnchangedToast => 16,
+    }
+}
+
+/// One statement to run.
+#[derive(Debug)]
+pub(crate) enum Job<'a> {
+    /// A bulk statement of [`apply_sql::bulk`]: one text array per column it reads.
+    Bulk { shape: &'a TableShape, sql: String, arrays: Vec<Vec<Option<&'a str>>>, expect: Expect },
+    /// A statement of [`apply_sql`].
+    One { shape: &'a TableShape, statement: Statement },
+}
+
+impl Job<'_> {
+    /// The table it changes.
+    pub(crate) fn shape(&self) -> &TableShape {
+        match self {
+            Job::Bulk { shape, .. } | Job::One { shape, .. } => shape,
+        }
+    }
+
+    /// The affected-row count it should report.
+    pub(crate) fn expect(&self) -> Expect {
+        match self {
+            Job::Bulk { expect, .. } => *expect,
+            Job::One { statement, .. } => statement.expect,
+        }
+    }
+}
+
+/// Deletes, whole rows and partial updates of a table held by key.
+fn keyed_jobs<'a>(
+    dialect: Dialect,
+    shape: &'a TableShape,
+    keyed: &'a Keyed,
+    jobs: &mut Vec<Job<'a>>,
+) -> Result<()> {
+    let (mut deleted, mut rows, mut partial) = (Vec::new(), Vec::new(), Vec::new());
+    for (key, net) in keyed.entries() {
+        match net {
+            Net::Delete => deleted.push(key),
+            Net::Row(row) => rows.push(row),
+            Net::Partial(row) => partial.push(row),
+        }
+    }
+    if !deleted.is_empty() {
+        let count = deleted.len() as u64;
+        let Some((sql, expect)) = apply_sql::bulk::delete(shape, count) else {
+            return Err(Error::internal("a keyed table without key"));
+        };
+        let mut arrays = vec![Vec::with_capacity(deleted.len()); shape.key.len()];
+        for key in deleted {
+            for (array, value) in arrays.iter_mut().zip(key) {
+                array.push(value.as_deref().map(|b| utf8(shape, b)).transpose()?);
+            }
+        }
+        jobs.push(Job::Bulk { shape, sql, arrays, expect });
+    }
+    if !rows.is_empty() {
+        upsert_jobs(dialect, shape, &rows, jobs)?;
+    }
+    for row in partial {
+        for statement in apply_sql::update(dialect, shape, None, row)? {
+            jobs.push(Job::One { shape, statement });
+        }
+    }
+    Ok(())
+}
+
+/// Changes in order; runs of inserts into one table go into one statement each (a run ends
+/// where a key repeats, since one upsert may not touch a row twice).
+fn ordered_jobs<'a>(
+    dialect: Dialect,
+    ops: impl Iterator<Item = (&'a Arc<TableShape>, &'a Op)>,
+    jobs: &mut Vec<Job<'a>>,
+) -> Result<()> {
+    let mut run: Vec<&'a Tuple> = Vec::new();
+    let mut run_shape: Option<&'a Arc<TableShape>> = None;
+    let mut keys = HashSet::new();
+    for (shape, op) in ops {
+        let joins = run_shape.is_some_and(|s| Arc::ptr_eq(s, shape));
+        if let Op::Insert(new) = op {
+            let key = if shape.key.is_empty() { None } else { Some(key_of(shape, &new.0)?) };
+            let repeated = key.as_ref().is_some_and(|k| keys.contains(k));
+            if !joins || repeated {
+                flush_run(dialect, run_shape, &mut run, jobs)?;
+                keys.clear();
+            }
+            run_shape = Some(shape);
+            run.push(new);
+            keys.extend(key);
+            continue;
+        }
+        flush_run(dialect, run_shape, &mut run, jobs)?;
+        keys.clear();
+        let statements = match op {
+            Op::Update(old, new) => apply_sql::update(dialect, shape, old.as_ref(), new)?,
+            Op::Delete(old) => vec![apply_sql::delete(dialect, shape, old)?],
+            Op::Insert(_) => Vec::new(),
+        };
+        jobs.extend(statements.into_iter().map(|statement| Job::One { shape, statement }));
+    }
+    flush_run(dialect, run_shape, &mut run, jobs)
+}
+
+fn flush_run<'a>(
+    dialect: Dialect,
+    shape: Option<&'a Arc<TableShape>>,
+    run: &mut Vec<&'a Tuple>,
+    jobs: &mut Vec<Job<'a>>,
+) -> Result<()> {
+    if let Some(shape) = shape.filter(|_| !run.is_empty()) {
+        upsert_jobs(dialect, shape, run, jobs)?;
+        run.clear();
+    }
+    Ok(())
+}
+
+/// Whole rows written with one bulk upsert (PostgreSQL) or the multi-row upserts of
+/// [`apply_sql::upsert_rows`] (CockroachDB; more than one only past the parameter cap).
+fn upsert_jobs<'a>(
+    dialect: Dialect,
+    shape: &'a TableShape,
+    rows: &[&'a Tuple],
+    jobs: &mut Vec<Job<'a>>,
+) -> Result<()> {
+    if dialect == Dialect::Cockroach {
+        let statements = apply_sql::upsert_rows(dialect, shape, rows)?;
+        jobs.extend(statements.into_iter().map(|statement| Job::One { shape, statement }));
+        return Ok(());
+    }
+    let (sql, expect) = apply_sql::bulk::upsert(shape, rows.len() as u64);
+    let mut arrays = vec![Vec::with_capacity(rows.len()); shape.columns.len()];
+    for row in rows {
+        if row.0.len() != shape.columns.len() {
+            return Err(Error::internal(format!(
+                "table {}: a row of {} values for {} columns (stale relation?)",
+                shape.quoted(),
+                row.0.len(),
+                shape.columns.len()
+            )));
+        }
+        for (i, (array, value)) in arrays.iter_mut().zip(&row.0).enumerate() {
+            array.push(text(shape, i, value)?);
+        }
+    }
+    jobs.push(Job::Bulk { shape, sql, arrays, expect });
+    Ok(())
+}
+
+fn text<'a>(shape: &TableShape, i: usize, value: &'a Value) -> Result<Option<&'a str>> {
+    match value {
+        Value::Null => Ok(None),
+        Value::Text(bytes) => utf8(shape, bytes).map(Some),
+        Value::Binary(_) | Value::UnchangedToast => {
+            // The statement builder's error for it (binary, or not in the stream).
+            let statement = apply_sql::insert(Dialect::Postgres, shape, &one(shape, i, value));
+            Err(statement.err().unwrap_or_else(|| Error::internal("a value that is not text")))
+        }
+    }
+}
+
+/// A row of NULLs with `value` at `i`, to get the statement builder's error for it.
+fn one(shape: &TableShape, i: usize, value: &Value) -> Tuple {
+    let mut row = vec![Value::Null; shape.columns.len()];
+    row[i] = value.clone();
+    Tuple(row)
+}
+
+fn utf8<'a>(shape: &TableShape, bytes: &'a [u8]) -> Result<&'a str> {
+    std::str::from_utf8(bytes).map_err(|_| {
+        Error::internal(format!("table {}: a value sent is not valid UTF-8", shape.quoted()))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use bytes::Bytes;
+
+    use super::*;
+    use crate::cdc::apply_sql::{ShapeColumn, SqlType};
+
+    fn shape(name: &str, key: &[usize]) -> Arc<TableShape> {
+        let column = |name: &str| ShapeColumn {
+            name: name.into(),
+            sql_type: SqlType::new("pg_catalog", "text"),
+        };
+        Arc::new(TableShape {
+            schema: "s".into(),
+            name: name.into(),
+            columns: vec![column("id"), column("v")],
+            key: key.to_vec(),
+        })
+    }
+
+    fn row(id: &str, v: &str) -> Tuple {
+        let value = |s: &str| match s {
+            "~" => Value::UnchangedToast,
+            "null" => Value::Null,
+            s => Value::Text(Bytes::copy_from_slice(s.as_bytes())),
+        };
+        Tuple(vec![value(id), value(v)])
+    }
+
+    fn old(id: &str) -> OldTuple {
+        OldTuple::Key(row(id, "null"))
+    }
+
+    /// "kind FIRST-SQL-WORD", expected count, and the values (per array, or the parameters).
+    type Seen = (String, Expect, Vec<Vec<Option<String>>>);
+
+    fn summary(jobs: &[Job<'_>]) -> Vec<Seen> {
+        jobs.iter()
+            .map(|job| match job {
+                Job::Bulk { sql, arrays, expect, .. } => (
+                    format!("bulk {}", sql.split(' ').next().unwrap_or("")),
+                    *expect,
+                    arrays
+                        .iter()
+                        .map(|a| a.iter().map(|v| v.map(str::to_owned)).collect())
+                        .collect(),
+                ),
+                Job::One { statement, .. } => (
+                    format!("one {}", statement.sql.split(' ').next().unwrap_or("")),
+                    statement.expect,
+                    vec![statement.params.clone()],
+                ),
+            })
+            .collect()
+    }
+
+    fn s(v: &str) -> Option<String> {
+        Some(v.to_owned())
+    }
+
+    #[test]
+    fn a_keyed_table_becomes_one_delete_one_upsert_and_partial_updates() {
+        let t = shape("t", &[0]);
+        let mut p = Pending::default();
+        p.table(&t, true, Op::Insert(row("1", "a"))).unwrap();
+        p.table(&t, true, Op::Insert(row("2", "b"))).unwrap();
+        p.table(&t, true, Op::Update(None, row("1", "x"))).unwrap();
+        p.table(&t, true, Op::Delete(old("2"))).unwrap();
+        p.table(&t, true, Op::Update(None, row("3", "~"))).unwrap();
+        p.table(&t, true, Op::Delete(old("4"))).unwrap();
+        assert_eq!(p.len(), 6);
+        let jobs = p.jobs(Dialect::Postgres).unwrap();
+        assert_eq!(
+            summary(&jobs),
+            [
+                ("bulk DELETE".into(), Expect::AtMost(2), vec![vec![s("2"), s("4")]]),
+                ("bulk INSERT".into(), Expect::Exactly(1), vec![vec![s("1")], vec![s("x")]]),
+                // Unchanged TOAST only: nothing to set, no statement.
+            ]
+        );
+    }
+
+    #[test]
+    fn ordered_changes_keep_their_order_and_split_inserts_at_a_repeated_key() {
+        let (t, k) = (shape("t", &[0]), shape("k", &[]));
+        let mut p = Pending::default();
+        p.ordered(&t, Op::Insert(row("1", "a")));
+        p.ordered(&t, Op::Insert(row("2", "b")));
+        p.ordered(&t, Op::Insert(row("1", "c")));
+        p.ordered(&k, Op::Insert(row("1", "a")));
+        p.ordered(&k, Op::Insert(row("1", "a")));
+        p.ordered(&t, Op::Delete(old("2")));
+        p.ordered(&t, Op::Insert(row("5", "e")));
+        let jobs = p.jobs(Dialect::Postgres).unwrap();
+        let kinds: Vec<(String, Expect)> =
+            summary(&jobs).into_iter().map(|(kind, expect, _)| (kind, expect)).collect();
+        assert_eq!(
+            kinds,
+            [
+                ("bulk INSERT".into(), Expect::Exactly(2)),
+                ("bulk INSERT".into(), Expect::Exactly(1)),
+                // A keyless table takes identical rows in one statement.
+                ("bulk INSERT".into(), Expect::Exactly(2)),
+                ("one DELETE".into(), Expect::AtMost(1)),
+                ("bulk INSERT".into(), Expect::Exactly(1)),
+            ]
+        );
+        // CockroachDB: the multi-row statements of apply_sql, in the same order.
+        let jobs = p.jobs(Dialect::Cockroach).unwrap();
+        let words: Vec<String> = summary(&jobs).into_iter().map(|(kind, ..)| kind).collect();
+        assert_eq!(words, ["one UPSERT", "one UPSERT", "one INSERT", "one DELETE", "one UPSERT"]);
+    }
+
+    #[test]
+    fn per_table_without_key_compaction_keeps_the_table_order() {
+        let t = shape("t", &[0]);
+        let mut p = Pending::default();
+        p.table(&t, false, Op::Insert(row("1", "a"))).unwrap();
+        p.table(&t, false, Op::Update(None, row("1", "b"))).unwrap();
+        p.table(&t, false, Op::Insert(row("2", "c"))).unwrap();
+        let jobs = p.jobs(Dialect::Postgres).unwrap();
+        let words: Vec<String> = summary(&jobs).into_iter().map(|(kind, ..)| kind).collect();
+        assert_eq!(words, ["bulk INSERT", "one UPDATE", "bulk INSERT"]);
+    }
+
+    #[test]
+    fn a_relearned_shape_of_a_held_table_is_noticed() {
+        let (t, again, other) = (shape("t", &[0]), shape("t", &[0]), shape("o", &[0]));
+        let mut p = Pending::default();
+        p.table(&t, true, Op::Insert(row("1", "a"))).unwrap();
+        assert!(!p.holds_other_shape_of(&t));
+        assert!(!p.holds_other_shape_of(&other));
+        assert!(p.holds_other_shape_of(&again));
+    }
+}

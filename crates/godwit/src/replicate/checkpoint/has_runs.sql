@@ -1,0 +1,1 @@
+select to_regclass('_godwit.runs') is not null

@@ -1,0 +1,3 @@
+SELECT to_regclass('_godwit.runs') IS NOT NULL,
+       to_regclass('_godwit.verifications') IS NOT NULL,
+       to_regclass('_godwit.replication') IS NOT NULL

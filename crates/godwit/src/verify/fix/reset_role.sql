@@ -1,0 +1,1 @@
+RESET session_replication_role

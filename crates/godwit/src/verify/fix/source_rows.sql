@@ -1,0 +1,3 @@
+SELECT k.ord, {columns}
+FROM {table} AS t
+JOIN (VALUES {keys}) AS k (ord, {key_names}) ON {join}

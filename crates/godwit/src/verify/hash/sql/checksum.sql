@@ -1,0 +1,1 @@
+COPY (SELECT count(*), coalesce(sum({row_hash}), 0)::text FROM {from}{where}) TO STDOUT

@@ -1,0 +1,1 @@
+{table} AS OF SYSTEM TIME {aost}

@@ -1,0 +1,1 @@
+SELECT cluster_logical_timestamp()::STRING

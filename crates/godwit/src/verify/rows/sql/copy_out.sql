@@ -1,0 +1,1 @@
+COPY (SELECT {columns} FROM ONLY {table}{where}{order}) TO STDOUT (FORMAT binary)
