@@ -24,23 +24,20 @@ REPEAT=${BENCH_REPEAT:-1}
 PG_BINDIR=${PG_BINDIR:-/usr/lib/postgresql/15/bin}
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 HERE="$REPO/bench"
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# postgresql.conf beyond lib.sh's shared settings.
+PG_SETTINGS="wal_level = logical
+max_wal_senders = 10
+max_replication_slots = 10
+full_page_writes = on
+max_parallel_workers_per_gather = 2
+max_parallel_maintenance_workers = 2"
 
 # Targets of issue 4.
 MAX_FULL_RATIO=0.9 # godwit full clone / pgcopydb clone
 MAX_DATA_RATIO=1.1 # godwit fetch / raw COPY pipe
 MAX_RSS_MIB=256    # godwit peak resident set size
-
-die() {
-  echo "bench: error: $*" >&2
-  exit 2
-}
-
-# fail_with LOG WHAT: the end of a failed step's log (the work directory goes away), then die.
-fail_with() {
-  tail -n 20 "$1" | sed 's/^/  | /' >&2
-  die "$2 failed"
-}
-say() { echo "bench: $*" >&2; }
 
 # --- prerequisites -------------------------------------------------------------------------
 
@@ -50,95 +47,14 @@ install_missing() {
   command -v pgcopydb > /dev/null || pkgs+=(pgcopydb)
   [[ -x /usr/bin/time ]] || pkgs+=(time)
   command -v pgbench > /dev/null || pkgs+=(postgresql-contrib)
-  ((${#pkgs[@]} == 0)) && return 0
-  { [[ $(id -u) == 0 ]] && command -v apt-get > /dev/null; } ||
-    die "missing ${pkgs[*]}; install them (Debian: apt-get install ${pkgs[*]})"
-  say "installing ${pkgs[*]}"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y "${pkgs[@]}" > /dev/null ||
-    { apt-get update > /dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y "${pkgs[@]}" > /dev/null; } ||
-    die "apt-get install ${pkgs[*]} failed"
+  install_packages "${pkgs[@]}"
 }
 
-build_godwit() {
-  if [[ -n "${GODWIT_BIN:-}" ]]; then
-    [[ -x "$GODWIT_BIN" ]] || die "GODWIT_BIN=$GODWIT_BIN is not executable"
-    return 0
-  fi
-  say "building godwit (cargo build --release -p godwit-cli)"
-  (cd "$REPO" && cargo build --release -q -p godwit-cli) || die "cargo build failed"
-  GODWIT_BIN="$REPO/target/release/godwit"
-}
+# --- connections (the clusters: start_clusters in lib.sh) ----------------------------------
 
-# --- clusters --------------------------------------------------------------------------------
-
-# Runs a server-side command as `postgres` when we are root (initdb refuses root).
-as_pg() {
-  if [[ $(id -u) == 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
-}
-
-free_port() {
-  local p
-  for _ in $(seq 1 500); do
-    p=$((20000 + RANDOM % 30000))
-    (exec 3<> "/dev/tcp/127.0.0.1/$p") 2> /dev/null || {
-      echo "$p"
-      return 0
-    }
-  done
-  die "no free TCP port found"
-}
-
-# start_cluster NAME: initdb + start on a free port; sets PORT_<NAME>.
-start_cluster() {
-  local name=$1 dir="$WORK/$1" port
-  port=$(free_port)
-  as_pg "$PG_BINDIR/initdb" -D "$dir" -U postgres --auth=trust -E UTF8 --no-locale \
-    > "$WORK/$name-initdb.log" 2>&1 || fail_with "$WORK/$name-initdb.log" "initdb $name"
-  cat >> "$dir/postgresql.conf" << EOF
-listen_addresses = '127.0.0.1'
-port = $port
-unix_socket_directories = '$WORK'
-max_connections = 100
-shared_buffers = 1GB
-maintenance_work_mem = 512MB
-work_mem = 64MB
-wal_level = logical
-max_wal_senders = 10
-max_replication_slots = 10
-max_wal_size = 4GB
-checkpoint_timeout = 30min
-fsync = $FSYNC
-synchronous_commit = on
-full_page_writes = on
-autovacuum = off
-max_parallel_workers_per_gather = 2
-max_parallel_maintenance_workers = 2
-timezone = 'UTC'
-EOF
-  as_pg "$PG_BINDIR/pg_ctl" -D "$dir" -l "$WORK/$name.log" -w -t 60 start > /dev/null ||
-    fail_with "$WORK/$name.log" "starting the $name cluster"
-  STARTED+=("$dir")
-  printf -v "PORT_${name^^}" '%s' "$port"
-}
-
-cleanup() {
-  local status=$?
-  if [[ "${BENCH_KEEP:-0}" == 1 && -n "${WORK:-}" ]]; then
-    say "kept $WORK (clusters still running: ${STARTED[*]:-none})"
-    exit "$status"
-  fi
-  for dir in "${STARTED[@]:-}"; do
-    [[ -z "$dir" ]] || as_pg "$PG_BINDIR/pg_ctl" -D "$dir" -m immediate -w stop > /dev/null 2>&1 || true
-  done
-  [[ -n "${WORK:-}" ]] && rm -rf "$WORK"
-  exit "$status"
-}
-
-url() { echo "postgresql://postgres@127.0.0.1:$1/$2"; }
 # The source database: `bench` (full clones) or `bench_data` (the data phase).
 src_url() { url "$PORT_SOURCE" "${1:-bench}"; }
 tgt_url() { url "$PORT_TARGET" "$1"; }
-q() { PGTZ=UTC psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$1" "${@:2}"; }
 
 # --- dataset ---------------------------------------------------------------------------------
 
@@ -217,16 +133,11 @@ verify() {
 
 # --- timing ----------------------------------------------------------------------------------
 
-now() { echo "$EPOCHREALTIME"; }
-
 # Prefixes each line with the time it arrived.
 stamp() {
   local line
   while IFS= read -r line; do printf '%s %s\n' "$EPOCHREALTIME" "$line"; done
 }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "-" && b > 0) printf "%.2f", a / b; else print "-" }'; }
-verdict() { awk -v v="$1" -v m="$2" 'BEGIN { print (v == "-") ? "n/a" : (v <= m) ? "PASS" : "FAIL" }'; }
 
 fresh_target() {
   q "$(tgt_url postgres)" -c 'SET client_min_messages = warning' \
@@ -372,17 +283,6 @@ run_raw() {
   drop_target "$db"
 }
 
-# Keeps the best time of every figure over the rounds so far.
-keep_best() {
-  local k
-  for k in "${!T[@]}"; do
-    if [[ -z "${B[$k]:-}" ]] || awk -v a="${T[$k]}" -v b="${B[$k]}" 'BEGIN { exit !(a < b) }'; then
-      B[$k]=${T[$k]}
-    fi
-  done
-  T=()
-}
-
 # --- report ----------------------------------------------------------------------------------
 
 report() {
@@ -413,9 +313,9 @@ report() {
   line "raw COPY pipe, $JOBS at a time" "${B[raw]:-}" "$data_ratio" "${VERIFY[raw]:-}"
   echo
   printf '%-40s %10s %8s %s\n' target measured limit result
-  FULL_OK=$(verdict "$full_ratio" "$MAX_FULL_RATIO")
-  DATA_OK=$(verdict "$data_ratio" "$MAX_DATA_RATIO")
-  RSS_OK=$(verdict "$rss_mib" "$MAX_RSS_MIB")
+  FULL_OK=$(at_most "$full_ratio" "$MAX_FULL_RATIO")
+  DATA_OK=$(at_most "$data_ratio" "$MAX_DATA_RATIO")
+  RSS_OK=$(at_most "$rss_mib" "$MAX_RSS_MIB")
   printf '%-40s %10s %8s %s\n' "full clone: godwit / pgcopydb" "$full_ratio" "<= $MAX_FULL_RATIO" "$FULL_OK"
   printf '%-40s %10s %8s %s\n' "data: godwit fetch / raw COPY pipe" "$data_ratio" "<= $MAX_DATA_RATIO" "$DATA_OK"
   printf '%-40s %10s %8s %s\n' "godwit peak RSS (MiB)" "$rss_mib" "<= $MAX_RSS_MIB" "$RSS_OK"
@@ -430,11 +330,9 @@ report() {
 }
 
 summary() {
-  local commit dirty json
-  commit=$(git -C "$REPO" log -1 --format=%h 2> /dev/null || echo unknown)
-  dirty=$([[ -n "$(git -C "$REPO" status --porcelain 2> /dev/null)" ]] && echo true || echo false)
-  json=$(printf '{"commit":"%s","dirty":%s,"scale":%s,"rows":%s,"jobs":%s,"fsync":"%s","rounds":%s,' \
-    "$commit" "$dirty" "$SCALE" "$ROWS" "$JOBS" "$FSYNC" "$REPEAT")
+  local json
+  json=$(printf '{%s,"scale":%s,"rows":%s,"jobs":%s,"fsync":"%s","rounds":%s,' \
+    "$(commit_fields)" "$SCALE" "$ROWS" "$JOBS" "$FSYNC" "$REPEAT")
   json+=$(printf '"godwit_s":%s,"godwit_fetch_s":%s,"godwit_post_s":%s,"godwit_data_s":%s,' \
     "${B[godwit]:-null}" "${B[fetch]:-null}" "${B[post]:-null}" "${B[data]:-null}")
   json+=$(printf '"pgcopydb_s":%s,' "${B[pgcopydb]:-null}")
@@ -442,8 +340,7 @@ summary() {
     "${B[pg_dump]:-null}" "${B[raw]:-null}" "$1")
   json+=$(printf '"full_ratio":%s,"data_ratio":%s,"full":"%s","data":"%s","rss":"%s","copies":"%s"}' \
     "${2/-/null}" "${3/-/null}" "$FULL_OK" "$DATA_OK" "$RSS_OK" "$COPIES_OK")
-  echo "BENCH $json"
-  [[ -z "${BENCH_SUMMARY:-}" ]] || echo "$json" > "$BENCH_SUMMARY"
+  bench_line "$json"
 }
 
 # --- main ------------------------------------------------------------------------------------
@@ -453,14 +350,7 @@ main() {
   STARTED=()
   install_missing
   build_godwit
-  WORK=$(mktemp -d /tmp/godwit-bench.XXXXXX)
-  chmod 755 "$WORK"
-  [[ $(id -u) == 0 ]] && chown postgres: "$WORK"
-  trap cleanup EXIT
-  trap 'exit 130' INT TERM
-  start_cluster source
-  start_cluster target
-  say "source on port $PORT_SOURCE, target on port $PORT_TARGET, work dir $WORK"
+  start_clusters
   build_dataset
   TABLES=$(source_tables)
   record_source

@@ -26,6 +26,15 @@ SCENARIOS=${BENCH_SCENARIOS:-live backlog big}
 PG_BINDIR=${PG_BINDIR:-/usr/lib/postgresql/15/bin}
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 HERE="$REPO/bench"
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# postgresql.conf beyond lib.sh's shared settings.
+PG_SETTINGS="wal_level = logical
+max_wal_senders = 10
+max_replication_slots = 10
+max_logical_replication_workers = 4
+wal_retrieve_retry_interval = '100ms'
+full_page_writes = on"
 
 # Targets of issue 6.
 MIN_DRAIN_RATIO=1.0 # godwit backlog drain rate / native's
@@ -36,16 +45,6 @@ MAX_RSS_MIB=256     # godwit peak resident set size
 SLOT=bench_godwit # godwit's slot (and publication) on the source
 SUB=bench_native  # the native subscription, its slot and its publication
 
-die() {
-  echo "bench: error: $*" >&2
-  exit 2
-}
-fail_with() {
-  tail -n 20 "$1" | sed 's/^/  | /' >&2
-  die "$2 failed"
-}
-say() { echo "bench: $*" >&2; }
-
 # --- prerequisites -------------------------------------------------------------------------
 
 install_missing() {
@@ -53,95 +52,17 @@ install_missing() {
   [[ -x "$PG_BINDIR/initdb" ]] || pkgs+=(postgresql-15)
   [[ -x /usr/bin/time ]] || pkgs+=(time)
   command -v pgbench > /dev/null || pkgs+=(postgresql-contrib)
-  ((${#pkgs[@]} == 0)) && return 0
-  { [[ $(id -u) == 0 ]] && command -v apt-get > /dev/null; } ||
-    die "missing ${pkgs[*]}; install them (Debian: apt-get install ${pkgs[*]})"
-  say "installing ${pkgs[*]}"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y "${pkgs[@]}" > /dev/null ||
-    { apt-get update > /dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y "${pkgs[@]}" > /dev/null; } ||
-    die "apt-get install ${pkgs[*]} failed"
+  install_packages "${pkgs[@]}"
 }
 
-build_godwit() {
-  if [[ -n "${GODWIT_BIN:-}" ]]; then
-    [[ -x "$GODWIT_BIN" ]] || die "GODWIT_BIN=$GODWIT_BIN is not executable"
-    return 0
-  fi
-  say "building godwit (cargo build --release -p godwit-cli)"
-  (cd "$REPO" && cargo build --release -q -p godwit-cli) || die "cargo build failed"
-  GODWIT_BIN="$REPO/target/release/godwit"
-}
+# --- connections (the clusters: start_clusters in lib.sh) ----------------------------------
 
-# --- clusters --------------------------------------------------------------------------------
+# Run first by lib.sh's cleanup: a godwit still running is stopped before its clusters.
+before_cleanup() { stop_godwit; }
 
-as_pg() {
-  if [[ $(id -u) == 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
-}
-
-free_port() {
-  local p
-  for _ in $(seq 1 500); do
-    p=$((20000 + RANDOM % 30000))
-    (exec 3<> "/dev/tcp/127.0.0.1/$p") 2> /dev/null || {
-      echo "$p"
-      return 0
-    }
-  done
-  die "no free TCP port found"
-}
-
-# start_cluster NAME: initdb + start on a free port; sets PORT_<NAME>.
-start_cluster() {
-  local name=$1 dir="$WORK/$1" port
-  port=$(free_port)
-  as_pg "$PG_BINDIR/initdb" -D "$dir" -U postgres --auth=trust -E UTF8 --no-locale \
-    > "$WORK/$name-initdb.log" 2>&1 || fail_with "$WORK/$name-initdb.log" "initdb $name"
-  cat >> "$dir/postgresql.conf" << EOF
-listen_addresses = '127.0.0.1'
-port = $port
-unix_socket_directories = '$WORK'
-max_connections = 100
-shared_buffers = 1GB
-work_mem = 64MB
-maintenance_work_mem = 512MB
-wal_level = logical
-max_wal_senders = 10
-max_replication_slots = 10
-max_logical_replication_workers = 4
-wal_retrieve_retry_interval = '100ms'
-max_wal_size = 4GB
-checkpoint_timeout = 30min
-fsync = $FSYNC
-synchronous_commit = on
-full_page_writes = on
-autovacuum = off
-timezone = 'UTC'
-EOF
-  as_pg "$PG_BINDIR/pg_ctl" -D "$dir" -l "$WORK/$name.log" -w -t 60 start > /dev/null ||
-    fail_with "$WORK/$name.log" "starting the $name cluster"
-  STARTED+=("$dir")
-  printf -v "PORT_${name^^}" '%s' "$port"
-}
-
-cleanup() {
-  local status=$?
-  stop_godwit 2> /dev/null || true
-  if [[ "${BENCH_KEEP:-0}" == 1 && -n "${WORK:-}" ]]; then
-    say "kept $WORK (clusters still running: ${STARTED[*]:-none})"
-    exit "$status"
-  fi
-  for dir in "${STARTED[@]:-}"; do
-    [[ -z "$dir" ]] || as_pg "$PG_BINDIR/pg_ctl" -D "$dir" -m immediate -w stop > /dev/null 2>&1 || true
-  done
-  [[ -n "${WORK:-}" ]] && rm -rf "$WORK"
-  exit "$status"
-}
-
-url() { echo "postgresql://postgres@127.0.0.1:$1/$2"; }
 src_url() { url "$PORT_SOURCE" "${1:-bench}"; }
 # The target cluster holds one database per tool: `godwit` and `native`.
 tgt_url() { url "$PORT_TARGET" "$1"; }
-q() { PGTZ=UTC psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$1" "${@:2}"; }
 
 # --- setup -----------------------------------------------------------------------------------
 
@@ -183,8 +104,7 @@ start_godwit() {
 # The slot exists, its start is recorded on the target, and godwit streams (its signal
 # handlers are installed once it does: a SIGTERM before that would kill it).
 wait_recorded() {
-  local i
-  for i in $(seq 1 300); do
+  for _ in $(seq 1 300); do
     if grep -q '"streaming slot' "$WORK/godwit-$GODWIT_PHASE.log" &&
       [[ -n "$(q "$(tgt_url godwit)" -c "SELECT applied_lsn FROM _godwit.replication
         WHERE slot_name = '$SLOT'" 2> /dev/null)" ]]; then
@@ -220,8 +140,7 @@ start_native() { q "$(tgt_url native)" -c "ALTER SUBSCRIPTION $SUB ENABLE"; }
 # Disable the subscription and wait until its apply worker is gone and its slot released.
 stop_native() {
   q "$(tgt_url native)" -c "ALTER SUBSCRIPTION $SUB DISABLE"
-  local i
-  for i in $(seq 1 300); do
+  for _ in $(seq 1 300); do
     [[ "$(q "$(src_url)" -c "SELECT count(*) FROM pg_replication_slots
       WHERE slot_name = '$SUB' AND active")" == 0 ]] && return 0
     sleep 0.1
@@ -253,12 +172,6 @@ mark() {
 wait_marker() {
   q "$(tgt_url "$1")" -c "SELECT bench_wait($MARKER, $2)" || die "waiting for marker $MARKER in $1"
 }
-
-now() { echo "$EPOCHREALTIME"; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "-" && b != "-" && b > 0) printf "%.2f", a / b; else print "-" }'; }
-at_most() { awk -v v="$1" -v m="$2" 'BEGIN { print (v == "-") ? "n/a" : (v <= m) ? "PASS" : "FAIL" }'; }
-at_least() { awk -v v="$1" -v m="$2" 'BEGIN { print (v == "-") ? "n/a" : (v >= m) ? "PASS" : "FAIL" }'; }
 
 # sampler DB SQL FILE: every 100 ms, `epoch lsn-as-bytes` of SQL into FILE, in the background.
 sampler() {
@@ -321,7 +234,7 @@ live() {
   wait_marker "$tool" 600 > /dev/null
   stop_samplers
   # The first second of the load is left out (the consumer takes up the first transactions).
-  read -r LAG_MAX[$tool] LAG_P99[$tool] LAG_MEAN[$tool] < <(lag "$WORK/lsn-source-$tool" "$WORK/lsn-$tool" \
+  read -r "LAG_MAX[$tool]" "LAG_P99[$tool]" "LAG_MEAN[$tool]" < <(lag "$WORK/lsn-source-$tool" "$WORK/lsn-$tool" \
     "$(awk -v a="$from" 'BEGIN { printf "%.3f", a + 1 }')" "$to")
   say "live $tool: lag max ${LAG_MAX[$tool]} s, p99 ${LAG_P99[$tool]} s, mean ${LAG_MEAN[$tool]} s"
   if [[ $tool == godwit ]]; then stop_godwit; else stop_native; fi
@@ -435,12 +348,10 @@ report() {
 }
 
 summary() {
-  local commit dirty json n
-  commit=$(git -C "$REPO" log -1 --format=%h 2> /dev/null || echo unknown)
-  dirty=$([[ -n "$(git -C "$REPO" status --porcelain 2> /dev/null)" ]] && echo true || echo false)
+  local json
   n() { [[ -n "${1:-}" && "$1" != - ]] && echo "$1" || echo null; }
-  json=$(printf '{"commit":"%s","dirty":%s,"scale":%s,"clients":%s,"duration_s":%s,"big_rows":%s,"fsync":"%s",' \
-    "$commit" "$dirty" "$SCALE" "$CLIENTS" "$DURATION" "$BIG_ROWS" "$FSYNC")
+  json=$(printf '{%s,"scale":%s,"clients":%s,"duration_s":%s,"big_rows":%s,"fsync":"%s",' \
+    "$(commit_fields)" "$SCALE" "$CLIENTS" "$DURATION" "$BIG_ROWS" "$FSYNC")
   json+=$(printf '"live_lag_max_s":{"godwit":%s,"native":%s},"live_lag_p99_s":{"godwit":%s,"native":%s},' \
     "$(n "${LAG_MAX[godwit]:-}")" "$(n "${LAG_MAX[native]:-}")" "$(n "${LAG_P99[godwit]:-}")" "$(n "${LAG_P99[native]:-}")")
   json+=$(printf '"backlog_txns":%s,"drain_txn_per_s":{"godwit":%s,"native":%s},' \
@@ -449,8 +360,7 @@ summary() {
     "$(n "${DRAIN[godwit-big]:-}")" "$(n "${DRAIN[native-big]:-}")" "$PEAK_RSS")
   json+=$(printf '"drain_ratio":%s,"big_ratio":%s,"drain":"%s","big":"%s","lag":"%s","rss":"%s","copies":"%s"}' \
     "$(n "$1")" "$(n "$2")" "$DRAIN_OK" "$BIG_OK" "$LAG_OK" "$RSS_OK" "$COPIES_OK")
-  echo "BENCH $json"
-  [[ -z "${BENCH_SUMMARY:-}" ]] || echo "$json" > "$BENCH_SUMMARY"
+  bench_line "$json"
 }
 
 # --- main ------------------------------------------------------------------------------------
@@ -468,14 +378,7 @@ main() {
   done
   install_missing
   build_godwit
-  WORK=$(mktemp -d /tmp/godwit-bench.XXXXXX)
-  chmod 755 "$WORK"
-  [[ $(id -u) == 0 ]] && chown postgres: "$WORK"
-  trap cleanup EXIT
-  trap 'exit 130' INT TERM
-  start_cluster source
-  start_cluster target
-  say "source on port $PORT_SOURCE, target on port $PORT_TARGET, work dir $WORK"
+  start_clusters
   setup
   # One consumer at a time, each on the same load; the other catches up, untimed, in between.
   for s in $SCENARIOS; do

@@ -27,6 +27,10 @@ VENV=${BENCH_VENV:-$HOME/.cache/godwit-bench/venv}
 PG_BINDIR=${PG_BINDIR:-/usr/lib/postgresql/15/bin}
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 HERE="$REPO/bench"
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# postgresql.conf beyond lib.sh's shared settings.
+PG_SETTINGS="max_parallel_workers_per_gather = 2"
 TABLE=bench.t
 # Every column but the key, for data-diff (which compares the key alone unless told).
 DD_COLUMNS="label amount score created_at day active ref doc payload tags"
@@ -41,17 +45,6 @@ MIN_DD_ROWS=2        # data-diff / godwit --mode rows
 MIN_ROWS_HASH=3      # godwit --mode rows / --mode hash, identical data
 MAX_RSS_MIB=256      # godwit peak resident set size
 
-die() {
-  echo "bench: error: $*" >&2
-  exit 2
-}
-
-# fail_with LOG WHAT: the end of a failed step's log (the work directory goes away), then die.
-fail_with() {
-  tail -n 20 "$1" | sed 's/^/  | /' >&2
-  die "$2 failed"
-}
-say() { echo "bench: $*" >&2; }
 wants() { [[ " $TOOLS " == *" $1 "* ]]; }
 
 # --- prerequisites -------------------------------------------------------------------------
@@ -65,13 +58,7 @@ install_missing() {
     command -v python3 > /dev/null || pkgs+=(python3)
     python3 -c 'import ensurepip, venv' 2> /dev/null || pkgs+=(python3-venv)
   fi
-  ((${#pkgs[@]} == 0)) && return 0
-  { [[ $(id -u) == 0 ]] && command -v apt-get > /dev/null; } ||
-    die "missing ${pkgs[*]}; install them (Debian: apt-get install ${pkgs[*]})"
-  say "installing ${pkgs[*]}"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y "${pkgs[@]}" > /dev/null ||
-    { apt-get update > /dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y "${pkgs[@]}" > /dev/null; } ||
-    die "apt-get install ${pkgs[*]} failed"
+  install_packages "${pkgs[@]}"
 }
 
 # data-diff 0.11.2 in its own virtualenv, reused across runs. Without the dbt-core and
@@ -87,82 +74,17 @@ install_data_diff() {
   "$VENV/bin/data-diff" --version > /dev/null || die "data-diff does not start"
 }
 
-build_godwit() {
+# godwit only for the rows and hash tools, and one that has `verify`.
+need_godwit() {
   wants rows || wants hash || return 0
-  if [[ -n "${GODWIT_BIN:-}" ]]; then
-    [[ -x "$GODWIT_BIN" ]] || die "GODWIT_BIN=$GODWIT_BIN is not executable"
-  else
-    say "building godwit (cargo build --release -p godwit-cli)"
-    (cd "$REPO" && cargo build --release -q -p godwit-cli) || die "cargo build failed"
-    GODWIT_BIN="$REPO/target/release/godwit"
-  fi
+  build_godwit
   "$GODWIT_BIN" verify --help > /dev/null 2>&1 || die "$GODWIT_BIN has no verify command"
 }
 
-# --- clusters --------------------------------------------------------------------------------
+# --- connections (the clusters: start_clusters in lib.sh) ----------------------------------
 
-# Runs a server-side command as `postgres` when we are root (initdb refuses root).
-as_pg() {
-  if [[ $(id -u) == 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
-}
-
-free_port() {
-  local p
-  for _ in $(seq 1 500); do
-    p=$((20000 + RANDOM % 30000))
-    (exec 3<> "/dev/tcp/127.0.0.1/$p") 2> /dev/null || {
-      echo "$p"
-      return 0
-    }
-  done
-  die "no free TCP port found"
-}
-
-# start_cluster NAME: initdb + start on a free port; sets PORT_<NAME>.
-start_cluster() {
-  local name=$1 dir="$WORK/$1" port
-  port=$(free_port)
-  as_pg "$PG_BINDIR/initdb" -D "$dir" -U postgres --auth=trust -E UTF8 --no-locale \
-    > "$WORK/$name-initdb.log" 2>&1 || fail_with "$WORK/$name-initdb.log" "initdb $name"
-  cat >> "$dir/postgresql.conf" << EOF
-listen_addresses = '127.0.0.1'
-port = $port
-unix_socket_directories = '$WORK'
-max_connections = 100
-shared_buffers = 1GB
-maintenance_work_mem = 512MB
-work_mem = 64MB
-max_wal_size = 4GB
-checkpoint_timeout = 30min
-fsync = $FSYNC
-synchronous_commit = on
-autovacuum = off
-max_parallel_workers_per_gather = 2
-timezone = 'UTC'
-EOF
-  as_pg "$PG_BINDIR/pg_ctl" -D "$dir" -l "$WORK/$name.log" -w -t 60 start > /dev/null ||
-    fail_with "$WORK/$name.log" "starting the $name cluster"
-  STARTED+=("$dir")
-  printf -v "PORT_${name^^}" '%s' "$port"
-}
-
-cleanup() {
-  local status=$?
-  if [[ "${BENCH_KEEP:-0}" == 1 && -n "${WORK:-}" ]]; then
-    say "kept $WORK (clusters still running: ${STARTED[*]:-none})"
-    exit "$status"
-  fi
-  for dir in "${STARTED[@]:-}"; do
-    [[ -z "$dir" ]] || as_pg "$PG_BINDIR/pg_ctl" -D "$dir" -m immediate -w stop > /dev/null 2>&1 || true
-  done
-  [[ -n "${WORK:-}" ]] && rm -rf "$WORK"
-  exit "$status"
-}
-
-url() { echo "postgresql://postgres@127.0.0.1:$1/$2"; }
 src_url() { url "$PORT_SOURCE" bench; }
 tgt_url() { url "$PORT_TARGET" bench; }
-q() { PGTZ=UTC psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$1" "${@:2}"; }
 
 # --- dataset ---------------------------------------------------------------------------------
 
@@ -211,12 +133,6 @@ break_target() {
 table_size() { q "$(src_url)" -c "SELECT pg_size_pretty(pg_total_relation_size('$TABLE'))"; }
 
 # --- timing ----------------------------------------------------------------------------------
-
-now() { echo "$EPOCHREALTIME"; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
-ratio() { awk -v a="${1:--}" -v b="${2:--}" 'BEGIN { if (a != "-" && b != "-" && b > 0) printf "%.2f", a / b; else print "-" }'; }
-at_most() { awk -v v="$1" -v m="$2" 'BEGIN { print (v == "-") ? "n/a" : (v <= m) ? "PASS" : "FAIL" }'; }
-at_least() { awk -v v="$1" -v m="$2" 'BEGIN { print (v == "-") ? "n/a" : (v >= m) ? "PASS" : "FAIL" }'; }
 
 # record TOOL SCENARIO SECONDS RSS_KIB: the time of this round and the worst RSS so far.
 record() {
@@ -329,17 +245,6 @@ data_diff_counts() {
     echo "- - -"
 }
 
-# Keeps the best time of every figure over the rounds so far.
-keep_best() {
-  local k
-  for k in "${!T[@]}"; do
-    if [[ -z "${B[$k]:-}" ]] || awk -v a="${T[$k]}" -v b="${B[$k]}" 'BEGIN { exit !(a < b) }'; then
-      B[$k]=${T[$k]}
-    fi
-  done
-  T=()
-}
-
 run_scenario() {
   local s=$1 round tool
   for round in $(seq 1 "$REPEAT"); do
@@ -413,11 +318,9 @@ report() {
 num() { [[ "${1:--}" == - ]] && echo null || echo "$1"; }
 
 summary() {
-  local commit dirty json s tool
-  commit=$(git -C "$REPO" log -1 --format=%h 2> /dev/null || echo unknown)
-  dirty=$([[ -n "$(git -C "$REPO" status --porcelain 2> /dev/null)" ]] && echo true || echo false)
-  json=$(printf '{"commit":"%s","dirty":%s,"rows":%s,"jobs":%s,"fsync":"%s","rounds":%s,"load_start":"%s"' \
-    "$commit" "$dirty" "$ROWS" "$JOBS" "$FSYNC" "$REPEAT" "$LOAD_START")
+  local json s tool
+  json=$(printf '{%s,"rows":%s,"jobs":%s,"fsync":"%s","rounds":%s,"load_start":"%s"' \
+    "$(commit_fields)" "$ROWS" "$JOBS" "$FSYNC" "$REPEAT" "$LOAD_START")
   for s in A B; do
     for tool in rows hash naive data-diff; do
       json+=$(printf ',"%s_%s_s":%s' "${tool/-/_}" "$s" "$(num "${B[$tool.$s]:-}")")
@@ -429,8 +332,7 @@ summary() {
   json+=$(printf ',"rows_hash_A":%s,"rows_hash_B":%s' "$(num "$R_HASH_A")" "$(num "$R_HASH_B")")
   json+=$(printf ',"naive":"%s","data_diff":"%s","hash":"%s","rss":"%s","answers":"%s"}' \
     "$OK_NAIVE_A/$OK_NAIVE_B" "$OK_DD_A/$OK_DD_B" "$OK_HASH" "$OK_RSS" "$ANSWERS_OK")
-  echo "BENCH $json"
-  [[ -z "${BENCH_SUMMARY:-}" ]] || echo "$json" > "$BENCH_SUMMARY"
+  bench_line "$json"
 }
 
 # --- main ------------------------------------------------------------------------------------
@@ -446,15 +348,8 @@ main() {
   ((ROWS >= 1000)) || die "BENCH_ROWS must be at least 1000"
   install_missing
   install_data_diff
-  build_godwit
-  WORK=$(mktemp -d /tmp/godwit-bench.XXXXXX)
-  chmod 755 "$WORK"
-  [[ $(id -u) == 0 ]] && chown postgres: "$WORK"
-  trap cleanup EXIT
-  trap 'exit 130' INT TERM
-  start_cluster source
-  start_cluster target
-  say "source on port $PORT_SOURCE, target on port $PORT_TARGET, work dir $WORK"
+  need_godwit
+  start_clusters
   build_dataset
   SIZE=$(table_size)
   LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
