@@ -122,7 +122,7 @@ impl Range {
         self.predicate_with(key, &[])
     }
 
-    /// [`Range::predicate`] with `suffixes[i]` after key column `i` (verify compares text keys
+    /// `Range::predicate` with `suffixes[i]` after key column `i` (verify compares text keys
     /// with ` COLLATE "C"` on PostgreSQL, the byte order CockroachDB uses).
     pub fn predicate_with(&self, key: &[KeyColumn], suffixes: &[&str]) -> String {
         let lower = self.lower.as_ref().map(|b| b.condition(key, ">=", suffixes));
