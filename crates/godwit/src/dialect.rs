@@ -105,6 +105,16 @@ pub fn quote_qualified(schema: &str, name: &str) -> String {
     format!("{}.{}", quote_ident(schema), quote_ident(name))
 }
 
+/// Whether `s` is a CockroachDB HLC timestamp as `cluster_logical_timestamp()` prints it
+/// (`1701102296662969433.0000000000`): digits, optionally a dot and more digits. Checked
+/// before one is spliced into `AS OF SYSTEM TIME '...'`.
+pub(crate) fn is_hlc_timestamp(s: &str) -> bool {
+    let (whole, frac) = s.split_once('.').unwrap_or((s, "0"));
+    !whole.is_empty()
+        && !frac.is_empty()
+        && whole.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit())
+}
+
 /// Quote a string literal (standard-conforming strings: quotes doubled, backslashes literal).
 pub fn quote_literal(value: &str) -> String {
     format!("'{}'", value.replace('\'', "''"))
@@ -113,6 +123,16 @@ pub fn quote_literal(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hlc_timestamps_are_checked_before_they_are_spliced() {
+        assert!(is_hlc_timestamp("1701102296662969433.0000000000"));
+        assert!(is_hlc_timestamp("1701102296662969433"));
+        assert!(!is_hlc_timestamp("1701102296662969433.0'; DROP TABLE x; --"));
+        assert!(!is_hlc_timestamp("1."));
+        assert!(!is_hlc_timestamp(".5"));
+        assert!(!is_hlc_timestamp(""));
+    }
 
     #[test]
     fn detects_postgres() {
