@@ -1,7 +1,8 @@
 //! Many source transactions applied as one target transaction, compacted per table and key:
 //! inserts, updates, key changes and deletes of the same keys, on several tables (with a key,
 //! a composite key, no key, an extra unique column, a foreign key, unchanged TOAST values), end
-//! identical to the source; rows inserted and deleted within the group never reach the target;
+//! identical to the source; rows inserted and deleted within one group never reach the target
+//! (when the backlog arrives in one group; never twice either way);
 //! triggers do not fire (replica role), as with PostgreSQL's own apply worker.
 
 use std::time::Duration;
@@ -114,6 +115,11 @@ async fn a_compacted_group_ends_identical_to_the_source() {
         .iter()
         .map(|r| r.get(0))
         .collect();
-    assert_eq!(seen, [950], "rows inserted and deleted within the group reach the target");
+    // 900 and 901 are inserted and deleted within the backlog: compacted away when their
+    // transactions share a group, applied and deleted again when the stream paused between
+    // them and the group was committed early (a loaded machine). Never twice, and 950 once.
+    assert_eq!(seen.iter().filter(|&&id| id == 950).count(), 1, "{seen:?}");
+    assert!(seen.iter().all(|id| [900, 901, 950].contains(id)), "{seen:?}");
+    assert!([900, 901].iter().all(|id| seen.iter().filter(|&s| s == id).count() <= 1), "{seen:?}");
     drop_slots(&source).await;
 }
