@@ -44,13 +44,14 @@ use crate::error::{Error, ErrorKind, Result};
 pub const BATCH_BYTES: usize = 256 * 1024;
 
 /// Read the coordinator's time for every reader: `cluster_logical_timestamp()` as a decimal
-/// string, checked to be one (it is spliced into `AS OF SYSTEM TIME` as a literal).
-pub async fn snapshot_time(coordinator: &Connection) -> Result<String> {
+/// string, checked to be one (it is spliced into `AS OF SYSTEM TIME` as a literal). `what`
+/// names the side in errors (`source`, `target`).
+pub async fn snapshot_time(coordinator: &Connection, what: &str) -> Result<String> {
     let row = coordinator
         .client()
         .query_one(include_str!("cockroach/cluster_time.sql").trim_end(), &[])
         .await
-        .map_err(|e| Error::db("reading cluster_logical_timestamp() on the source", e))?;
+        .map_err(|e| Error::db(format!("reading cluster_logical_timestamp() on the {what}"), e))?;
     let hlc: String = row.get(0);
     if !crate::dialect::is_hlc_timestamp(&hlc) {
         return Err(Error::internal(format!("cluster_logical_timestamp() returned {hlc:?}")));

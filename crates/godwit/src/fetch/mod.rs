@@ -79,7 +79,7 @@
 //! `AS OF SYSTEM TIME` for every reader instead of an exported snapshot. With `--storage`,
 //! shards go through object storage (`storage`).
 
-mod cockroach;
+pub(crate) mod cockroach;
 pub(crate) mod compare;
 mod copy;
 mod deferred;

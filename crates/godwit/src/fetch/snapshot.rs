@@ -123,7 +123,7 @@ pub async fn take_for_resume(
 /// `AS OF SYSTEM TIME` every reader uses, see [`super::cockroach::snapshot_time`]).
 async fn export(coordinator: &Connection) -> Result<String> {
     if coordinator.dialect() == Dialect::Cockroach {
-        return super::cockroach::snapshot_time(coordinator).await;
+        return super::cockroach::snapshot_time(coordinator, "source").await;
     }
     let client = coordinator.client();
     client

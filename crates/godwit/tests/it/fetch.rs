@@ -14,7 +14,7 @@ use tokio_postgres::Client;
 
 mod checks;
 mod deferred;
-mod handoff;
+pub(crate) mod handoff;
 mod matrix;
 mod progress;
 mod sharding;

@@ -21,16 +21,7 @@ use crate::fetch::plan::Range;
 pub(crate) async fn take_snapshot(coordinator: &Connection, what: &str) -> Result<String> {
     let client = coordinator.client();
     if coordinator.dialect() == Dialect::Cockroach {
-        let row =
-            client.query_one(include_str!("sql/cluster_time.sql").trim_end(), &[]).await.map_err(
-                |e| Error::db(format!("reading cluster_logical_timestamp() on the {what}"), e),
-            )?;
-        let hlc: String = row.get(0);
-        return if crate::dialect::is_hlc_timestamp(&hlc) {
-            Ok(hlc)
-        } else {
-            Err(Error::internal(format!("cluster_logical_timestamp() returned {hlc:?}")))
-        };
+        return crate::fetch::cockroach::snapshot_time(coordinator, what).await;
     }
     client
         .batch_execute(include_str!("sql/begin_snapshot.sql"))

@@ -15,7 +15,8 @@ use tokio_postgres::Client;
 
 use super::{fetch_with, pair, params};
 
-const DDL: &str = "
+/// The handoff tables (shared with the replicate handoff test).
+pub(crate) const DDL: &str = "
 create table ledger (seq bigint primary key);
 create table items (id int primary key, v bigint not null);
 create table bulk (id int primary key, payload text);

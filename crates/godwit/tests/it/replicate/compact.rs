@@ -100,7 +100,7 @@ async fn a_compacted_group_ends_identical_to_the_source() {
     // Everything waits in the slot: one group takes it all.
     let opts = ReplicateOptions {
         group_max_rows: 1_000_000,
-        group_max_delay: Duration::from_secs(30),
+        group_max_delay: Duration::from_secs(5),
         ..ReplicateOptions::default()
     };
     let running = start(&source, &target, opts);

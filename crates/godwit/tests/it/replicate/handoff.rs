@@ -12,12 +12,7 @@ use tokio_postgres::Client;
 
 use super::{drop_slots, pair, start, wait_same, wait_until};
 use crate::fetch::fetch_with;
-
-const DDL: &str = "
-create table ledger (seq bigint primary key);
-create table items (id int primary key, v bigint not null);
-create table bulk (id int primary key, payload text);
-";
+use crate::fetch::handoff::DDL;
 
 const DATA: &str = "
 insert into items select i, 0 from generate_series(1, 2000) i;

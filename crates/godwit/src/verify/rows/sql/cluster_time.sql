@@ -1,1 +1,0 @@
-SELECT cluster_logical_timestamp()::STRING
