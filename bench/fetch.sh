@@ -61,7 +61,7 @@ tgt_url() { url "$PORT_TARGET" "$1"; }
 build_dataset() {
   say "building the dataset: pgbench scale $SCALE + $ROWS mixed-type rows"
   q "$(url "$PORT_SOURCE" postgres)" -c 'CREATE DATABASE bench'
-  pgbench -i -q -s "$SCALE" --foreign-keys -d "$(src_url)" > "$WORK/pgbench.log" 2>&1 ||
+  pgbench -i -q -s "$SCALE" --foreign-keys "$(src_url)" > "$WORK/pgbench.log" 2>&1 ||
     fail_with "$WORK/pgbench.log" "pgbench -i"
   q "$(src_url)" -v rows="$ROWS" -v accounts="$((SCALE * 100000))" -f "$HERE/fetch-dataset.sql" ||
     die "loading fetch-dataset.sql failed"

@@ -109,6 +109,12 @@ const REPLICATE_ROWS: Metric = Metric {
     kind: Kind::Counter,
 };
 
+const REPLICATE_PAUSED_TABLES: Metric = Metric {
+    name: "godwit_replicate_paused_tables",
+    help: "Tables paused by schema drift: their changes are held on the target until it fits again.",
+    kind: Kind::Gauge,
+};
+
 /// One family's samples, keyed by their rendered label set (`{table="public.t"}` or empty).
 #[derive(Debug)]
 struct Family {
@@ -146,8 +152,15 @@ impl Registry {
             }
             Event::TableDone { .. } => self.add(&FETCH_TABLES_DONE, None, 1.0),
             Event::Replication {
-                applied_lsn, lag_bytes, lag_seconds, transactions, rows, ..
+                applied_lsn,
+                lag_bytes,
+                lag_seconds,
+                transactions,
+                rows,
+                paused_tables,
+                ..
             } => {
+                self.set(&REPLICATE_PAUSED_TABLES, None, *paused_tables as f64);
                 self.set(&REPLICATE_LAG_BYTES, None, *lag_bytes as f64);
                 self.set(&REPLICATE_LAG_SECONDS, None, *lag_seconds);
                 self.set(&REPLICATE_APPLIED_LSN, None, lsn_number(applied_lsn));
@@ -430,6 +443,7 @@ mod tests {
             rows: 21,
             transactions_per_second: 3.0,
             rows_per_second: 9.0,
+            paused_tables: 1,
         });
         let text = r.render();
         for line in [
@@ -438,6 +452,7 @@ mod tests {
             "godwit_replicate_applied_lsn 4294967312",
             "godwit_replicate_transactions_total 7",
             "godwit_replicate_rows_total 21",
+            "godwit_replicate_paused_tables 1",
             "# TYPE godwit_replicate_rows_total counter",
         ] {
             assert!(text.lines().any(|l| l == line), "{line} missing in:\n{text}");

@@ -110,7 +110,7 @@ impl EventRenderer {
 
 impl EventSink for EventRenderer {
     fn emit(&self, event: Event) {
-        let warning = matches!(event, Event::Warning { .. });
+        let warning = matches!(event, Event::Warning { .. } | Event::TablePaused { .. });
         if self.quiet && !warning {
             return;
         }
@@ -200,13 +200,26 @@ fn text_line(event: &Event, verbose: bool) -> Option<String> {
             rows,
             transactions_per_second,
             rows_per_second,
+            paused_tables,
             ..
         } => Some(format!(
             "… replicating {slot}: applied {applied_lsn}, lag {} / {lag_seconds:.1} s; \
              {transactions} transactions ({transactions_per_second:.0}/s), {rows} rows \
-             ({rows_per_second:.0}/s)",
-            human_bytes(i64::try_from(*lag_bytes).unwrap_or(i64::MAX))
+             ({rows_per_second:.0}/s){}",
+            human_bytes(i64::try_from(*lag_bytes).unwrap_or(i64::MAX)),
+            if *paused_tables > 0 {
+                format!("; {paused_tables} tables PAUSED (godwit status)")
+            } else {
+                String::new()
+            }
         )),
+        Event::TablePaused { table, reason, hint, .. } => Some(format!(
+            "warning: table {table} PAUSED: {reason}; its changes are held on the target and \
+             applied once it fits; fix: {hint}"
+        )),
+        Event::TableResumed { table, replayed, .. } => {
+            Some(format!("✓ table {table} resumed: {replayed} held changes applied"))
+        }
         _ => None,
     }
 }
@@ -343,6 +356,29 @@ mod tests {
         assert!(done_line.starts_with(r#"{"event":"table_done""#), "{done_line}");
         let warning = Event::Warning { message: "w".into() };
         assert!(r.line(&warning, &mut throttle, at(1100)).is_some());
+    }
+
+    #[test]
+    fn paused_tables_are_warnings_with_their_fix() {
+        let paused = Event::TablePaused {
+            slot: "s".into(),
+            table: "app.a".into(),
+            column: Some("c".into()),
+            reason: r#"column "c" of table "app"."a" is on the source but not on the target"#
+                .into(),
+            hint: r#"ALTER TABLE "app"."a" ADD COLUMN "c" integer"#.into(),
+        };
+        let line = text_line(&paused, false).unwrap_or_default();
+        assert!(line.starts_with("warning: table app.a PAUSED: column \"c\""), "{line}");
+        assert!(line.ends_with(r#"fix: ALTER TABLE "app"."a" ADD COLUMN "c" integer"#), "{line}");
+        let json = serde_json::to_string(&paused).unwrap_or_default();
+        assert!(
+            json.starts_with(r#"{"event":"table_paused","slot":"s","table":"app.a","column":"c""#),
+            "{json}"
+        );
+        let resumed = Event::TableResumed { slot: "s".into(), table: "app.a".into(), replayed: 3 };
+        let line = text_line(&resumed, false).unwrap_or_default();
+        assert_eq!(line, "✓ table app.a resumed: 3 held changes applied");
     }
 
     #[test]

@@ -124,6 +124,34 @@ pub enum Event {
         transactions_per_second: f64,
         /// Row changes applied per second since the previous event.
         rows_per_second: f64,
+        /// Tables paused by schema drift (their changes held, see [`Event::TablePaused`]).
+        paused_tables: u64,
+    },
+    /// A replicated table's layout on the source no longer fits the target (schema drift):
+    /// its changes are held on the target from now on, every other table keeps replicating.
+    /// Emitted once the target transaction recording it committed.
+    TablePaused {
+        /// The slot streamed.
+        slot: String,
+        /// `schema.name`.
+        table: String,
+        /// The source column missing on the target; `None` when the whole table is missing.
+        column: Option<String>,
+        /// What does not fit, for people.
+        reason: String,
+        /// The fix to apply on the target (e.g. the `ALTER TABLE .. ADD COLUMN` statement);
+        /// the table then resumes by itself.
+        hint: String,
+    },
+    /// A paused table fits the target again: its held changes were applied (first, in order)
+    /// and it replicates again. Emitted once that target transaction committed.
+    TableResumed {
+        /// The slot streamed.
+        slot: String,
+        /// `schema.name`.
+        table: String,
+        /// Held changes applied.
+        replayed: u64,
     },
 }
 

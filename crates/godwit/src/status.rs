@@ -1,7 +1,8 @@
 //! `status`: what godwit has done and is doing to a target, read from its `_godwit` state
 //! only (no source connection needed): the latest fetch runs and the per-table shard states of
-//! the newest, the replication streams with their applied position, and the latest
-//! verification with its per-table counts.
+//! the newest, the replication streams with their applied position and per-table states
+//! (`replicating`, or `paused` by schema drift with the reason, column, fix and held changes),
+//! and the latest verification with its per-table counts.
 //!
 //! Every part is optional: a target that never saw a fetch, a replication or a verification
 //! simply has nothing to show for it (the state tables are looked up with `to_regclass`
@@ -10,6 +11,7 @@
 use serde::Serialize;
 use tokio_postgres::{Client, Row};
 
+use crate::cdc::lsn::Lsn;
 use crate::conn::{self, ConnParams};
 use crate::error::{Error, Result};
 
@@ -77,10 +79,51 @@ pub struct Replication {
     pub applied_at: Option<String>,
     /// Seconds since then.
     pub seconds_since_applied: Option<f64>,
+    /// The source's WAL end as its server had reported it at that commit.
+    pub source_lsn: Option<String>,
+    /// Lag at that commit, in bytes: `source_lsn` − `applied_lsn` (0 when caught up).
+    pub lag_bytes: Option<u64>,
+    /// Lag at that commit, in seconds: how long after its source commit the last applied
+    /// transaction committed on the target.
+    pub lag_seconds: Option<f64>,
     /// Source transactions applied.
     pub transactions: i64,
     /// Rows changed.
     pub rows: i64,
+    /// Tables paused by schema drift (their changes held on the target).
+    pub paused_tables: i64,
+    /// Per replicated table: its state and counters, by name.
+    pub tables: Vec<ReplicatedTable>,
+}
+
+/// One table of a replication stream (`_godwit.replication_tables`).
+#[derive(Debug, Clone, Serialize)]
+pub struct ReplicatedTable {
+    /// `schema.name`.
+    pub table: String,
+    /// `replicating`, or `paused` (schema drift: its changes are held until the target fits).
+    pub state: String,
+    /// Why it is paused.
+    pub reason: Option<String>,
+    /// The source column missing on the target (`None` when the table is missing, or not
+    /// paused).
+    pub column: Option<String>,
+    /// The fix to apply on the target; the table then resumes by itself.
+    pub hint: Option<String>,
+    /// The commit LSN of the source transaction it was paused at.
+    pub since_lsn: Option<String>,
+    /// When it was paused (target time).
+    pub since: Option<String>,
+    /// Seconds it has been paused.
+    pub paused_seconds: Option<f64>,
+    /// Changes held for it while paused (not yet applied).
+    pub held: i64,
+    /// Row changes applied to it (a truncate counts one) since it was first recorded.
+    pub applied_rows: i64,
+    /// The end LSN of the last group that applied a change to it.
+    pub last_applied_lsn: Option<String>,
+    /// When its row last changed.
+    pub updated_at: String,
 }
 
 /// The latest verification.
@@ -143,6 +186,9 @@ pub async fn status(target: &ConnParams) -> Result<Status> {
     }
     if has(2) {
         status.replication = replication(client).await?;
+    }
+    if has(3) {
+        replicated_tables(client, &mut status.replication).await?;
     }
     Ok(status)
 }
@@ -227,6 +273,44 @@ async fn replication(client: &Client) -> Result<Vec<Replication>> {
             transactions: r.get(6),
             rows: r.get(7),
             seconds_since_applied: r.get(8),
+            lag_bytes: lag_bytes(r.get(9), r.get(4)),
+            source_lsn: r.get(9),
+            lag_seconds: r.get(10),
+            paused_tables: 0,
+            tables: Vec::new(),
         })
         .collect())
+}
+
+/// `source` − `applied` in bytes, when both are recorded LSNs.
+fn lag_bytes(source: Option<String>, applied: Option<String>) -> Option<u64> {
+    let source: Lsn = source?.parse().ok()?;
+    let applied: Lsn = applied?.parse().ok()?;
+    Some(source.0.saturating_sub(applied.0))
+}
+
+/// Attach each stream's tables.
+async fn replicated_tables(client: &Client, streams: &mut [Replication]) -> Result<()> {
+    let rows = query(client, include_str!("status/replication_tables.sql"), &[]).await?;
+    for r in &rows {
+        let slot: String = r.get(0);
+        let Some(stream) = streams.iter_mut().find(|s| s.slot == slot) else { continue };
+        let table = ReplicatedTable {
+            table: format!("{}.{}", r.get::<_, String>(1), r.get::<_, String>(2)),
+            state: r.get(3),
+            reason: r.get(4),
+            column: r.get(5),
+            hint: r.get(6),
+            since_lsn: r.get(7),
+            since: r.get(8),
+            paused_seconds: r.get(9),
+            held: r.get(10),
+            applied_rows: r.get(11),
+            last_applied_lsn: r.get(12),
+            updated_at: r.get(13),
+        };
+        stream.paused_tables += i64::from(table.state == "paused");
+        stream.tables.push(table);
+    }
+    Ok(())
 }

@@ -69,10 +69,18 @@ fn stop_signal() -> anyhow::Result<impl Future<Output = ()> + Send + 'static> {
 }
 
 fn summary_text(s: &ReplicateSummary) -> String {
+    let paused = if s.paused_tables.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; PAUSED (changes held on the target, see `godwit status`): {}",
+            s.paused_tables.join(", ")
+        )
+    };
     format!(
         "replicate stopped: slot {} (publication {}), applied up to {} (started at {}); \
          {} transactions ({} streamed while in progress, {} bytes spilled to disk), {} row \
-         changes, {} already applied and skipped, {} reconnects\n",
+         changes, {} already applied and skipped, {} reconnects{paused}\n",
         s.slot,
         s.publication,
         s.applied_lsn,

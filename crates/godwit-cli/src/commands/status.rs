@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use godwit::conn::{ConnParams, Environment};
-use godwit::status::{self, Status};
+use godwit::status::{self, Replication, Status};
 
 use super::Outcome;
 use crate::args::StatusArgs;
@@ -16,6 +16,42 @@ pub async fn run(args: StatusArgs) -> anyhow::Result<Outcome> {
     let out = if args.json { serde_json::to_string_pretty(&status)? + "\n" } else { text(&status) };
     render::write_result(None, &out)?;
     Ok(Outcome::Clean)
+}
+
+/// A stream's tables: state, changes applied or held; for a paused one why, and the fix.
+fn replicated_tables(out: &mut String, r: &Replication) {
+    if r.tables.is_empty() {
+        return;
+    }
+    if r.paused_tables > 0 {
+        let _ = writeln!(
+            out,
+            "  {} tables PAUSED by schema drift: their changes are held and applied once the \
+             target fits (it resumes by itself)",
+            r.paused_tables
+        );
+    }
+    let mut t = render::table(&["table", "state", "applied rows", "held", "since"]);
+    for x in &r.tables {
+        let since = match (&x.since_lsn, x.paused_seconds) {
+            (Some(lsn), Some(s)) => format!("{lsn} ({s:.0} s)"),
+            _ => String::new(),
+        };
+        t.add_row(vec![
+            x.table.clone(),
+            x.state.clone(),
+            x.applied_rows.to_string(),
+            x.held.to_string(),
+            since,
+        ]);
+    }
+    let _ = writeln!(out, "{t}");
+    for x in r.tables.iter().filter(|x| x.state == "paused") {
+        let _ = writeln!(out, "  {} paused: {}", x.table, x.reason.as_deref().unwrap_or("?"));
+        if let Some(hint) = &x.hint {
+            let _ = writeln!(out, "    fix: {hint}");
+        }
+    }
 }
 
 fn text(s: &Status) -> String {
@@ -47,14 +83,20 @@ fn text(s: &Status) -> String {
     }
     for r in &s.replication {
         let since = r.seconds_since_applied.map(|s| format!(" ({s:.1} s ago)")).unwrap_or_default();
+        let lag = match (r.lag_seconds, r.lag_bytes) {
+            (Some(s), Some(b)) => format!("; lag at that commit {s:.3} s, {b} bytes"),
+            (None, Some(b)) => format!("; lag at that commit {b} bytes"),
+            _ => String::new(),
+        };
         let _ = writeln!(
             out,
-            "\nreplication from slot {}: applied up to {}{since}; {} transactions, {} rows",
+            "\nreplication from slot {}: applied up to {}{since}{lag}; {} transactions, {} rows",
             r.slot,
             r.applied_lsn.as_deref().unwrap_or("nothing yet"),
             r.transactions,
             r.rows
         );
+        replicated_tables(&mut out, r);
     }
     if let Some(v) = &s.verification {
         let _ = writeln!(

@@ -7,7 +7,9 @@
 mod crash;
 mod progress;
 mod replicate;
+mod replicate_big;
 mod replicate_signal;
+mod status;
 mod verify;
 
 use assert_cmd::Command;

@@ -114,6 +114,20 @@ pub struct TableShape {
 }
 
 impl TableShape {
+    /// `tuple`'s values; an internal error when their number is not this shape's (a stale
+    /// relation).
+    pub(crate) fn values<'a>(&self, tuple: &'a Tuple) -> Result<&'a [Value]> {
+        if tuple.0.len() != self.columns.len() {
+            return Err(Error::internal(format!(
+                "table {}: a row of {} values for {} columns (stale relation?)",
+                self.quoted(),
+                tuple.0.len(),
+                self.columns.len()
+            )));
+        }
+        Ok(&tuple.0)
+    }
+
     /// The shape of `relation` with key `key_columns` (the target's primary key, which must be
     /// the source's replica identity unless that is `FULL`) and one type per relation column.
     ///
@@ -278,15 +292,7 @@ fn text(shape: &TableShape, index: usize, value: &Value) -> Result<Option<String
 
 /// The tuple's values, checked to match the shape's columns.
 fn values<'a>(shape: &TableShape, tuple: &'a Tuple) -> Result<&'a [Value]> {
-    if tuple.0.len() != shape.columns.len() {
-        return Err(Error::internal(format!(
-            "table {}: a row of {} values for {} columns (stale relation?)",
-            shape.quoted(),
-            tuple.0.len(),
-            shape.columns.len()
-        )));
-    }
-    Ok(&tuple.0)
+    shape.values(tuple)
 }
 
 /// Fill `{name}` placeholders of a SQL template in one pass (substituted text is never scanned

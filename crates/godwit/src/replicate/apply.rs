@@ -25,8 +25,22 @@
 //! held (at most one in flight, so memory stays bounded); the next flush, a catalog read and
 //! the commit wait for it first and fail with its error.
 //!
+//! On the per-table path, the rows of keys whose first change in the batch is an insert (new
+//! on the source, so absent from a target that mirrors it; [`net`]) go in one text-format
+//! `COPY` per table ([`copy`]) rather than the upsert: no conflict check per row, and the
+//! server's batched heap inserts (about a third of the upsert's cost; what makes one large
+//! source transaction of inserts apply as fast as PostgreSQL's own subscriber). No savepoint
+//! guards it (each one that writes is a subtransaction, and past 64 of them every snapshot on
+//! the server gets slower): a `COPY` meeting an existing key (23505, a diverged target) fails
+//! the group like any apply failure; the session ends, the group is rolled back and replayed
+//! from the recorded position with `COPY` off up to the source's WAL end reported by then
+//! ([`Applier::copy_inserts`], `Totals::upserts_through`), so the source's rows win and
+//! nothing is confirmed before the target commits.
+//!
 //! The commit writes the end LSN of the group's last source transaction to
-//! `_godwit.replication` ([`super::checkpoint::advance`]) in the same transaction, and is a
+//! `_godwit.replication` ([`super::checkpoint::advance`]) in the same transaction, pipelined
+//! with the [`super::held::Ledger`]'s statements (changes held for paused tables, table states,
+//! per-table counters), and is a
 //! normal, durable commit (`synchronous_commit` as the server has it): the position is
 //! confirmed to the source right after it returns, and the slot then drops what comes before,
 //! so a commit lost in a target crash after that confirmation could never be replayed.
@@ -36,9 +50,12 @@
 //! column's type (see [`crate::cdc::apply_sql`]). PostgreSQL and CockroachDB both accept an
 //! explicit cast from `text` to any type through the type's input function.
 
+mod copy;
 mod net;
 mod pending;
 mod send;
+
+pub(crate) use self::send::copy_conflict;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -49,7 +66,8 @@ use tokio_postgres::error::SqlState;
 
 use self::pending::{Job, Op, Pending};
 use super::Truncate;
-use super::checkpoint;
+use super::checkpoint::{self, SourceAt};
+use super::held::Ledger;
 use crate::cdc::apply_sql::{self, TableShape};
 use crate::cdc::lsn::Lsn;
 use crate::cdc::pgoutput::{OldTuple, TruncateOptions, Tuple};
@@ -91,13 +109,18 @@ pub(crate) struct Applier {
     truncate: Truncate,
     /// Changes of different tables may be applied in any order (replica role).
     per_table: bool,
+    /// Fresh inserts of the current source transaction may be written by `COPY`.
+    copy: bool,
     statements: send::Cache,
     /// The flush running in its own task: its result and the statement cache it took.
     in_flight: Option<JoinHandle<(Result<()>, send::Cache)>>,
-    /// Per shape (by address; the `Arc` keeps it unique): compacted by key or not.
-    by_key: HashMap<usize, (Arc<TableShape>, bool)>,
+    /// Per shape (by address; the `Arc` keeps it unique): compacted by key or not, and
+    /// whether its new rows may go by `COPY` (not under row-level security).
+    by_key: HashMap<usize, (Arc<TableShape>, bool, bool)>,
     pending: Pending,
     group: Option<Group>,
+    /// Held changes of paused tables, table states and counters, written with the group.
+    ledger: Ledger,
 }
 
 impl std::fmt::Debug for Applier {
@@ -127,17 +150,41 @@ impl Applier {
             slot: slot.to_owned(),
             truncate,
             per_table,
+            copy: per_table,
             statements: send::Cache::new(),
             in_flight: None,
             by_key: HashMap::new(),
             pending: Pending::default(),
             group: None,
+            ledger: Ledger::new(slot),
         })
     }
 
     /// The target connection (for catalog reads between changes).
     pub(crate) fn client(&self) -> &tokio_postgres::Client {
         self.conn.client()
+    }
+
+    /// What the open group records besides applied changes ([`super::held`]).
+    pub(crate) fn ledger(&mut self) -> &mut Ledger {
+        &mut self.ledger
+    }
+
+    /// Inside the open group: write the held changes buffered so far (memory stays bounded).
+    pub(crate) async fn write_held(&mut self) -> Result<()> {
+        self.settle().await?;
+        self.ledger.write_held(self.conn.client()).await
+    }
+
+    /// Whether the rows the current source transaction inserts may be written by `COPY`
+    /// (per table only; off while a transaction whose `COPY` met an existing row is replayed).
+    pub(crate) fn copy_inserts(&mut self, allowed: bool) {
+        self.copy = allowed && self.per_table;
+    }
+
+    /// Whether new rows are written by `COPY` now ([`Applier::copy_inserts`]).
+    pub(crate) fn copies_inserts(&self) -> bool {
+        self.copy
     }
 
     /// A source transaction starts: open a group if none is open.
@@ -210,6 +257,14 @@ impl Applier {
         Ok(())
     }
 
+    /// Let the open group, which holds no source transaction (a paused table's held changes
+    /// replayed while the stream is idle), commit at the position already applied, `at`.
+    pub(crate) fn end_idle(&mut self, at: Lsn) {
+        if let Some(group) = self.group.as_mut() {
+            group.last_end = group.last_end.or(Some(at));
+        }
+    }
+
     /// Whether a group is open and holds at least `rows` rows or is at least `age` old.
     pub(crate) fn due(&self, rows: usize, age: std::time::Duration) -> bool {
         self.group.as_ref().is_some_and(|g| {
@@ -227,16 +282,16 @@ impl Applier {
         self.group.is_some()
     }
 
-    /// Apply what is held and commit the open group with its position. Call only between
-    /// source transactions. `None` when no group was open.
-    pub(crate) async fn commit(&mut self) -> Result<Option<Committed>> {
+    /// Apply what is held and commit the open group with its position (and where the source
+    /// stood, `source`). Call only between source transactions. `None` when no group was open.
+    pub(crate) async fn commit(&mut self, source: SourceAt) -> Result<Option<Committed>> {
         let Some(lsn) = self.group.as_ref().map(|g| g.last_end) else { return Ok(None) };
         let Some(lsn) = lsn else {
             self.rollback().await?;
             return Ok(None);
         };
         let applied = match self.flush().await {
-            Ok(()) => self.advance(lsn).await,
+            Ok(()) => self.advance(lsn, source).await,
             Err(e) => Err(e),
         };
         if let Err(e) = applied {
@@ -248,14 +303,19 @@ impl Applier {
         Ok(Some(Committed { lsn, transactions: group.transactions, rows: group.rows }))
     }
 
-    async fn advance(&self, lsn: Lsn) -> Result<()> {
-        let (transactions, rows) = self.group.as_ref().map_or((0, 0), |g| (g.transactions, g.rows));
-        checkpoint::advance(self.conn.client(), &self.slot, lsn, transactions, rows).await
+    /// Record the position, pipelined with the ledger's statements.
+    async fn advance(&mut self, lsn: Lsn, source: SourceAt) -> Result<()> {
+        let counts = self.group.as_ref().map_or((0, 0), |g| (g.transactions, g.rows));
+        let client = self.conn.client();
+        let position = checkpoint::advance(client, &self.slot, lsn, counts, source);
+        futures_util::future::try_join(position, self.ledger.write(client, lsn)).await?;
+        Ok(())
     }
 
     /// Roll the open group back (nothing of it stays on the target).
     pub(crate) async fn rollback(&mut self) -> Result<()> {
         self.pending = Pending::default();
+        self.ledger.clear();
         let _ = self.settle().await;
         if self.group.take().is_some() {
             self.run_plain("ROLLBACK").await?;
@@ -282,8 +342,8 @@ impl Applier {
             self.flush().await?;
         }
         if self.per_table {
-            let by_key = self.by_key(&shape).await?;
-            self.pending.table(&shape, by_key, op)?;
+            let (by_key, copy) = self.by_key(&shape).await?;
+            self.pending.table(&shape, by_key, op, self.copy && copy)?;
         } else {
             self.pending.ordered(&shape, op);
         }
@@ -294,14 +354,15 @@ impl Applier {
     }
 
     /// Whether `shape`'s changes may be compacted per key: it has a key and no other unique
-    /// constraint (read from the target's catalog once per shape).
-    async fn by_key(&mut self, shape: &Arc<TableShape>) -> Result<bool> {
+    /// constraint; and whether its new rows may go by `COPY`: no row-level security applies
+    /// (both read from the target's catalog once per shape).
+    async fn by_key(&mut self, shape: &Arc<TableShape>) -> Result<(bool, bool)> {
         if shape.key.is_empty() {
-            return Ok(false);
+            return Ok((false, false));
         }
         let at = Arc::as_ptr(shape) as usize;
-        if let Some((_, by_key)) = self.by_key.get(&at) {
-            return Ok(*by_key);
+        if let Some((_, by_key, copy)) = self.by_key.get(&at) {
+            return Ok((*by_key, *copy));
         }
         // A failed flush would fail this query too: report the flush's error instead.
         self.settle().await?;
@@ -316,9 +377,9 @@ impl Applier {
                     e,
                 )
             })?;
-        let by_key = !row.get::<_, bool>(0);
-        self.by_key.insert(at, (Arc::clone(shape), by_key));
-        Ok(by_key)
+        let (by_key, copy) = (!row.get::<_, bool>(0), !row.get::<_, bool>(1));
+        self.by_key.insert(at, (Arc::clone(shape), by_key, copy));
+        Ok((by_key, copy))
     }
 
     /// Send everything held and wait for it.
@@ -346,7 +407,7 @@ impl Applier {
     }
 
     /// Wait for the flush in flight, if any.
-    async fn settle(&mut self) -> Result<()> {
+    pub(crate) async fn settle(&mut self) -> Result<()> {
         let Some(task) = self.in_flight.take() else { return Ok(()) };
         let (sent, cache) =
             task.await.map_err(|e| Error::internal(format!("the apply task failed: {e}")))?;

@@ -126,18 +126,30 @@ pub async fn set_start(target: &Client, slot: &str, start: Lsn) -> Result<()> {
     Ok(())
 }
 
+/// Where the source stood when a group committed: the commit time of the group's last
+/// source transaction and the source's WAL end as last reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SourceAt {
+    /// Commit time of the last source transaction applied (`None`: none yet this run).
+    pub commit: Option<std::time::SystemTime>,
+    /// The source's WAL end, as its server last reported it.
+    pub wal_end: Lsn,
+}
+
 /// Inside the caller's transaction: the group ending at `applied` (commit end LSN of its last
 /// source transaction) with `transactions` source transactions and `rows` row changes is
-/// applied.
+/// applied, with the source at `source`.
 pub async fn advance(
     target: &Client,
     slot: &str,
     applied: Lsn,
-    transactions: i64,
-    rows: i64,
+    (transactions, rows): (i64, i64),
+    source: SourceAt,
 ) -> Result<()> {
     let lsn = applied.to_pg_string();
-    let params: [&(dyn ToSql + Sync); 4] = [&slot, &lsn, &transactions, &rows];
+    let wal_end = source.wal_end.max(applied).to_pg_string();
+    let params: [&(dyn ToSql + Sync); 6] =
+        [&slot, &lsn, &transactions, &rows, &source.commit, &wal_end];
     let updated = target
         .execute(include_str!("checkpoint/advance.sql"), &params)
         .await

@@ -13,7 +13,11 @@
 //! - `shapes` maps each relation of the stream to the target table's columns, types and key;
 //! - `apply` runs the statements of [`crate::cdc::apply_sql`] in target transactions that group
 //!   consecutive source transactions, and commits each group together with its position in
-//!   `_godwit.replication` (`checkpoint`).
+//!   `_godwit.replication` (`checkpoint`);
+//! - a table whose source layout stops fitting the target is paused (`shapes`): its changes
+//!   are held in `_godwit.replication_held` (`held`), in the same target transactions, while
+//!   the other tables keep going; once the target is fixed it resumes by itself, its held
+//!   changes applied first (`drift`). Table states are in `_godwit.replication_tables`.
 //!
 //! Exactly once: a group's changes and the end LSN of its last source transaction commit in
 //! one target transaction; the source learns that position (standby status `flush`) only
@@ -29,6 +33,8 @@
 
 mod apply;
 pub mod checkpoint;
+mod drift;
+mod held;
 mod shapes;
 mod spill;
 mod start;
@@ -129,6 +135,9 @@ pub struct ReplicateSummary {
     pub streamed: u64,
     /// Bytes of streamed transactions written to temporary files (over `spill_bytes`).
     pub spilled_bytes: u64,
+    /// Tables still paused when it stopped (`schema.table`): their changes are held on the
+    /// target until it fits them again (see `godwit status`).
+    pub paused_tables: Vec<String>,
 }
 
 /// Position and counters of a run, updated as groups commit.
@@ -149,6 +158,9 @@ pub(crate) struct Totals {
     pub(crate) pending_commit_us: i64,
     /// Commit time (Unix microseconds) of the last source transaction applied.
     pub(crate) applied_commit_us: i64,
+    /// Source transactions committing at or before this LSN write their new rows with
+    /// upserts, not `COPY` (one met a row already on the target; see `apply`).
+    pub(crate) upserts_through: Lsn,
 }
 
 impl Totals {
@@ -169,8 +181,9 @@ impl Totals {
 /// # Errors
 ///
 /// A config error when the source is not ready (each problem with its fix) or the options
-/// select nothing; not-found when a recorded slot is gone or a replicated table is missing on
-/// the target; an SQL error naming the table when a change cannot be applied, or when a
+/// select nothing; not-found when a recorded slot is gone (a replicated table missing on the
+/// target, or missing a published column, is paused instead: its changes are held until the
+/// target fits, see the module docs); an SQL error naming the table when a change cannot be applied, or when a
 /// `TRUNCATE` is refused; the last transient error after `max_retries` failed sessions.
 pub async fn replicate(
     source: &ConnParams,
@@ -215,6 +228,8 @@ async fn run(
     let started = std::time::Instant::now();
     let mut totals = Totals { applied: start_lsn, acked: start_lsn, ..Totals::default() };
     let reconnects = sessions(source, target, &position, opts, events, &mut totals, stop).await?;
+    drop(state);
+    let paused = paused_at_stop(target, &position.slot, events).await;
     events.emit(Event::Done {
         phase: "replicate".into(),
         message: format!(
@@ -234,7 +249,24 @@ async fn run(
         reconnects,
         streamed: totals.streamed,
         spilled_bytes: totals.spilled_bytes,
+        paused_tables: paused,
     })
+}
+
+/// The tables still paused when replication stopped, read on a connection of its own (the
+/// state connection may have been terminated while replicating); a warning and none when the
+/// target cannot say.
+async fn paused_at_stop(target: &ConnParams, slot: &str, events: &dyn EventSink) -> Vec<String> {
+    let read = async { held::paused(conn::connect(target).await?.client(), slot).await };
+    match read.await {
+        Ok(paused) => paused.iter().map(|(schema, name)| format!("{schema}.{name}")).collect(),
+        Err(e) => {
+            events.emit(Event::Warning {
+                message: format!("could not read the paused tables at stop ({e})"),
+            });
+            Vec::new()
+        }
+    }
 }
 
 /// Run sessions until one ends by `stop`, re-opening after transient failures; returns how
@@ -251,7 +283,8 @@ async fn sessions(
     let mut failures = 0u32;
     let mut reconnects = 0u64;
     loop {
-        let before = totals.applied;
+        // A COPY conflict moving `upserts_through` on is progress too: the replay gets further.
+        let before = (totals.applied, totals.upserts_through);
         let ctx = Ctx { source, target, position, opts, events };
         let result = session(&ctx, None, totals, stop).await;
         let error = match result {
@@ -266,7 +299,8 @@ async fn sessions(
                 return Err(f.error);
             }
         };
-        failures = if totals.applied > before { 1 } else { failures + 1 };
+        let progressed = totals.applied > before.0 || totals.upserts_through > before.1;
+        failures = if progressed { 1 } else { failures + 1 };
         let pause = backoff(failures);
         events.emit(Event::Warning {
             message: format!(

@@ -47,7 +47,35 @@ pub(crate) async fn resolve(
         (None, None) => create(source, source_params, target, opts, chosen).await?,
     };
     check_replica_identity(source.client(), &position.publication).await?;
+    record_tables(source.client(), target, opts, &position).await?;
     Ok(position)
+}
+
+/// Record the published tables `opts` selects in `_godwit.replication_tables` (as
+/// `replicating`, unless already recorded), so that `status` lists them from the start.
+async fn record_tables(
+    source: &Client,
+    target: &Client,
+    opts: &ReplicateOptions,
+    position: &Position,
+) -> Result<()> {
+    let filter = if opts.schemas.is_empty() {
+        Filter::all()
+    } else {
+        Filter::only(opts.schemas.iter().cloned())
+    };
+    let rows = source
+        .query(include_str!("start/publication_tables.sql"), &[&position.publication])
+        .await
+        .map_err(|e| {
+            Error::db(format!("listing the tables of publication {}", position.publication), e)
+        })?;
+    let tables: Vec<(String, String)> = rows
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .filter(|(s, t): &(String, String)| filter.includes_schema(s) && opts.tables.selects(s, t))
+        .collect();
+    super::held::register(target, &position.slot, &tables).await
 }
 
 /// The recorded or handed-over position to use, or a new one (not yet created on the source).

@@ -39,7 +39,10 @@ use bytes::Bytes;
 use futures_util::FutureExt;
 
 use super::apply::Applier;
-use super::shapes::Shapes;
+use super::checkpoint::SourceAt;
+use super::drift;
+use super::held::{self, Change, HELD_BUFFER, Held, Layout};
+use super::shapes::{Shapes, Target};
 use super::spill::Spill;
 use super::{ReplicateOptions, Totals};
 use crate::cdc::lsn::Lsn;
@@ -107,6 +110,10 @@ struct Session<'a> {
     totals: &'a mut Totals,
     /// The flush position last sent, and when.
     sent: (Lsn, Instant),
+    /// Events of tables paused or resumed in the open group, emitted once it commits.
+    announce: Vec<Event>,
+    /// When paused tables were last checked for a fixed target.
+    checked_at: Instant,
 }
 
 /// When the last progress event was emitted, and the totals it showed.
@@ -141,6 +148,9 @@ pub(crate) async fn run(
     stop: &mut Stop<'_>,
 ) -> std::result::Result<(), Failure> {
     let failed = |error| Failure { error, transaction: None };
+    let paused = held::paused(applier.client(), bounds.slot).await.map_err(failed)?;
+    let next_seq = held::next_seq(applier.client(), bounds.slot).await.map_err(failed)?;
+    applier.ledger().number_from(next_seq);
     let mut transport = Transport::connect(source, Some(SESSION_OPTIONS)).await.map_err(failed)?;
     let streaming = match transport.server_major() {
         Some(major) if major >= 14 && opts.stream_in_progress => Streaming::On,
@@ -156,7 +166,7 @@ pub(crate) async fn run(
         transport,
         from: totals.applied,
         applier,
-        shapes: Shapes::new(opts),
+        shapes: Shapes::new(opts, paused),
         decoder: Decoder::new(streaming),
         streaming,
         spill: Spill::new(opts.spill_bytes),
@@ -169,12 +179,22 @@ pub(crate) async fn run(
         reached: false,
         sent: (totals.applied, Instant::now()),
         totals,
+        announce: Vec::new(),
+        checked_at: Instant::now() - drift::CHECK_EVERY,
     };
     let result = session.pump(stop).await;
     let transaction = session.in_transaction.then_some(session.final_lsn);
-    if result.is_err() {
+    if let Err(error) = result {
+        if super::apply::copy_conflict(&error) {
+            // The next session replays with upserts up to the transaction open now and, beyond
+            // it, the whole backlog the source has reported: a target that diverged (a fetch
+            // resumed from a later snapshot) tends to conflict all through that stretch, and
+            // one reconnect then covers it rather than one per conflicting transaction.
+            let t = &mut session.totals;
+            t.upserts_through = t.upserts_through.max(session.final_lsn).max(t.source_end);
+        }
         session.applier.abandon().await;
-        return result.map_err(|error| Failure { error, transaction });
+        return Err(Failure { error, transaction });
     }
     // Confirm the final position, then end the stream: the server has processed the status
     // once it answers the CopyDone. Failing here loses nothing (the target has the position).
@@ -236,12 +256,27 @@ impl Session<'_> {
                 .deadline(self.opts.group_max_delay)
                 .filter(|_| !self.in_transaction)
                 .map(tokio::time::Instant::from_std);
+            let resume_at = self.idle_check_at().map(tokio::time::Instant::from_std);
             let raised = self.totals.acked > self.sent.0;
             let status_at = self.sent.1 + if raised { STATUS_INTERVAL } else { STATUS_IDLE };
+            // While messages are already waiting and no timer is due, take the next one
+            // without arming the timers (most of a busy stream's messages go this way).
+            let now = tokio::time::Instant::now();
+            let due = |at: Option<tokio::time::Instant>| at.is_some_and(|at| at <= now);
+            if !due(deadline) && !due(resume_at) && tokio::time::Instant::from_std(status_at) > now
+            {
+                if stop.as_mut().now_or_never().is_some() {
+                    return Ok(None);
+                }
+                if let Some(received) = self.transport.recv().now_or_never() {
+                    return ended(received).map(Some);
+                }
+            }
             tokio::select! {
                 biased;
                 () = stop.as_mut() => return Ok(None),
                 () = sleep_until(deadline) => self.commit().await?,
+                () = sleep_until(resume_at) => self.resume_idle().await?,
                 () = tokio::time::sleep_until(status_at.into()) => self.report(false).await?,
                 received = self.transport.recv() => return ended(received).map(Some),
             }
@@ -311,9 +346,43 @@ impl Session<'_> {
         if self.skipping {
             self.totals.skipped += 1;
         } else {
+            self.applier.copy_inserts(final_lsn > self.totals.upserts_through);
+            if !self.applier.is_open() && self.resume_due() {
+                self.checked_at = Instant::now();
+                let slot = self.slot.clone();
+                let resumed = drift::resume_fixed(self.applier, &mut self.shapes, &slot).await?;
+                self.announce.extend(resumed);
+            }
             self.applier.begin().await?;
         }
         Ok(())
+    }
+
+    /// When paused tables are due for a check while the stream is idle (no source transaction
+    /// or group open), if any are paused.
+    fn idle_check_at(&self) -> Option<Instant> {
+        let idle = !self.in_transaction && self.chunk.is_none() && !self.applier.is_open();
+        (idle && !self.shapes.paused().is_empty()).then(|| self.checked_at + drift::CHECK_EVERY)
+    }
+
+    /// Check the paused tables between source transactions; one that resumes has its held
+    /// changes applied in a group of their own, at the position already applied.
+    async fn resume_idle(&mut self) -> Result<()> {
+        self.checked_at = Instant::now();
+        let slot = self.slot.clone();
+        let resumed = drift::resume_fixed(self.applier, &mut self.shapes, &slot).await?;
+        self.announce.extend(resumed);
+        if self.applier.is_open() {
+            self.applier.end_idle(self.totals.applied);
+            self.commit().await?;
+        }
+        Ok(())
+    }
+
+    /// Whether paused tables are to be checked for a fixed target now.
+    fn resume_due(&self) -> bool {
+        !self.shapes.paused().is_empty()
+            && (self.shapes.any_fresh() || self.checked_at.elapsed() >= drift::CHECK_EVERY)
     }
 
     /// The current source transaction is complete; it ends at `end_lsn`.
@@ -350,34 +419,38 @@ impl Session<'_> {
 
     /// Apply one decoded pgoutput message of the current transaction.
     async fn message(&mut self, message: Message) -> Result<()> {
-        if let Message::Relation(relation) = &message {
-            return self.shapes.learn(self.applier.client(), relation).await;
-        }
         let applies = self.in_transaction && !self.skipping;
         match message {
-            Message::Insert { relid, new, .. } if applies => {
-                if let Some(shape) = self.shapes.get(relid)? {
+            Message::Relation(relation) => return self.relation(&relation).await,
+            Message::Type { oid, namespace, name, .. } => {
+                self.shapes.learn_type(oid, &namespace, &name);
+            }
+            Message::Insert { relid, new, .. } if applies => match self.shapes.get(relid)? {
+                Target::Apply(shape) => {
+                    self.applier.ledger().applied(&shape);
                     self.applier.insert(shape, new).await?;
                 }
-            }
-            Message::Update { relid, old, new, .. } if applies => {
-                if let Some(shape) = self.shapes.get(relid)? {
+                Target::Hold(layout) => self.hold(layout, Change::Insert(new)).await?,
+                Target::Ignore => {}
+            },
+            Message::Update { relid, old, new, .. } if applies => match self.shapes.get(relid)? {
+                Target::Apply(shape) => {
+                    self.applier.ledger().applied(&shape);
                     self.applier.update(shape, old, new).await?;
                 }
-            }
-            Message::Delete { relid, old, .. } if applies => {
-                if let Some(shape) = self.shapes.get(relid)? {
+                Target::Hold(layout) => self.hold(layout, Change::Update(old, new)).await?,
+                Target::Ignore => {}
+            },
+            Message::Delete { relid, old, .. } if applies => match self.shapes.get(relid)? {
+                Target::Apply(shape) => {
+                    self.applier.ledger().applied(&shape);
                     self.applier.delete(shape, old).await?;
                 }
-            }
+                Target::Hold(layout) => self.hold(layout, Change::Delete(old)).await?,
+                Target::Ignore => {}
+            },
             Message::Truncate { relids, options, .. } if applies => {
-                let mut shapes: Vec<Arc<_>> = Vec::new();
-                for relid in relids {
-                    shapes.extend(self.shapes.get(relid)?);
-                }
-                if !shapes.is_empty() {
-                    self.applier.truncate(&shapes, options, self.final_lsn).await?;
-                }
+                self.truncate(&relids, options).await?;
             }
             Message::Begin { .. }
             | Message::Commit { .. }
@@ -400,11 +473,66 @@ impl Session<'_> {
         Ok(())
     }
 
+    /// A Relation: learn it; a table it pauses is recorded with the group.
+    async fn relation(&mut self, relation: &pgoutput::Relation) -> Result<()> {
+        let Some(mut pause) = self.shapes.learn(self.applier.client(), relation).await? else {
+            return Ok(());
+        };
+        pause.since = self.final_lsn;
+        self.announce.push(Event::TablePaused {
+            slot: self.slot.clone(),
+            table: format!("{}.{}", pause.schema, pause.name),
+            column: pause.column.clone(),
+            reason: pause.reason.clone(),
+            hint: pause.hint.clone(),
+        });
+        self.applier.ledger().pause(pause);
+        Ok(())
+    }
+
+    /// Hold a change of a paused table (written with the group, or before when many).
+    async fn hold(&mut self, layout: Arc<Layout>, change: Change) -> Result<()> {
+        let held = Held { layout, lsn: self.final_lsn, change };
+        self.applier.ledger().hold(&held)?;
+        if self.applier.ledger().buffered() >= HELD_BUFFER {
+            self.applier.write_held().await?;
+        }
+        Ok(())
+    }
+
+    /// Tables truncated together: applied to those replicating, held for those paused.
+    async fn truncate(&mut self, relids: &[u32], options: pgoutput::TruncateOptions) -> Result<()> {
+        let mut shapes: Vec<Arc<_>> = Vec::new();
+        for relid in relids {
+            match self.shapes.get(*relid)? {
+                Target::Apply(shape) => shapes.push(shape),
+                Target::Hold(layout) => self.hold(layout, Change::Truncate(options)).await?,
+                Target::Ignore => {}
+            }
+        }
+        if !shapes.is_empty() {
+            for shape in &shapes {
+                self.applier.ledger().applied(shape);
+            }
+            self.applier.truncate(&shapes, options, self.final_lsn).await?;
+        }
+        Ok(())
+    }
+
     /// Commit the open group; its position is confirmed to the source by the next status.
+    /// Then the tables it paused or resumed are announced.
     async fn commit(&mut self) -> Result<()> {
-        if let Some(done) = self.applier.commit().await? {
+        let commit_us = u64::try_from(self.totals.pending_commit_us).ok().filter(|&us| us > 0);
+        let source = SourceAt {
+            commit: commit_us.map(|us| std::time::UNIX_EPOCH + Duration::from_micros(us)),
+            wal_end: self.totals.source_end,
+        };
+        if let Some(done) = self.applier.commit(source).await? {
             self.totals.record(done);
             self.totals.streamed += std::mem::take(&mut self.streamed_in_group);
+            for event in self.announce.drain(..) {
+                self.events.emit(event);
+            }
         }
         Ok(())
     }
@@ -435,6 +563,7 @@ impl Session<'_> {
             rows: t.rows,
             transactions_per_second: (t.transactions - self.shown.transactions) as f64 / seconds,
             rows_per_second: (t.rows - self.shown.rows) as f64 / seconds,
+            paused_tables: self.shapes.paused().len() as u64,
         });
         self.shown = Shown { at: Instant::now(), transactions: t.transactions, rows: t.rows };
     }

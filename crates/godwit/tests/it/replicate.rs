@@ -14,6 +14,8 @@ use super::fetch::{fingerprint, pair, params};
 
 mod changes;
 mod compact;
+mod copy;
+mod drift;
 mod handoff;
 mod restart;
 mod streaming;

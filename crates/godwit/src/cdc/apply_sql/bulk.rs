@@ -8,6 +8,9 @@
 //! and its plan reused: a multi-row `VALUES` list would be a new statement (and a new plan)
 //! for every row count, with one parameter per value, and at most 65535 of them.
 //!
+//! [`copy_in`] is the `COPY` that inserts rows known to be new (the apply loop's fresh inserts;
+//! the data is encoded by the caller).
+//!
 //! Used only where the rows of one statement are known to hold each key once (an
 //! `ON CONFLICT DO UPDATE` touching one row twice fails with 21000) — the apply loop's
 //! per-key compaction guarantees it. Not used for CockroachDB, whose statements stay those of
@@ -107,4 +110,12 @@ pub fn delete(shape: &TableShape, keys: u64) -> Option<(String, Expect)> {
         ("condition", &condition),
     ];
     Some((fill(include_str!("bulk_delete.sql"), &values), Expect::AtMost(keys)))
+}
+
+/// The `COPY .. FROM STDIN` (text format) that inserts rows into `shape`'s table, every column
+/// in column order. It has no conflict handling: a row whose key is already there fails the
+/// whole statement with 23505.
+pub fn copy_in(shape: &TableShape) -> String {
+    let columns = column_list(shape, 0..shape.columns.len());
+    fill(include_str!("bulk_copy.sql"), &[("table", &shape.quoted()), ("columns", &columns)])
 }

@@ -436,3 +436,10 @@ fn bulk_delete_joins_the_key_arrays_in_key_order() {
     );
     assert_eq!(expect, Expect::AtMost(4));
 }
+
+#[test]
+fn bulk_copy_lists_every_column_in_order() {
+    let rel = relation(ReplicaIdentity::Default, &[("a", true), ("we\"ird", false)]);
+    let shape = TableShape::from_relation(&rel, &["a"], types(2)).unwrap();
+    assert_eq!(bulk::copy_in(&shape), "COPY \"App\".\"order\" (\"a\", \"we\"\"ird\") FROM STDIN");
+}

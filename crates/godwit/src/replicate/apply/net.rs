@@ -15,10 +15,16 @@
 //!
 //! Keys are distinct after this, so the deletes, the whole rows and the partial updates of
 //! one table can run as three independent statements (or sets of statements), in any order.
-
-use std::collections::HashMap;
+//!
+//! A key whose first change in the batch is an insert was not on the source before it, so it
+//! is not on a target that holds everything before the batch either: its whole row (whatever
+//! later changes made of it) can be written by a plain insert, `COPY` ([`Keyed::inserted`]).
+//! A target that diverged from the source breaks that; the apply loop then replays with
+//! upserts.
 
 use bytes::Bytes;
+use hashbrown::HashTable;
+use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 use crate::cdc::apply_sql::TableShape;
 use crate::cdc::pgoutput::{OldTuple, Tuple, Value};
@@ -42,8 +48,11 @@ pub(crate) enum Net {
 /// The net changes of one table with a key, in the order keys were first changed.
 #[derive(Debug, Default)]
 pub(crate) struct Keyed {
-    index: HashMap<Key, usize>,
+    /// Positions in `entries`, by the hash of their key ([`hash`]; the key is stored once).
+    index: HashTable<usize>,
     entries: Vec<(Key, Net)>,
+    /// Per entry: its first change in the batch was an insert that may be written by `COPY`.
+    inserted: Vec<bool>,
 }
 
 impl Keyed {
@@ -52,10 +61,17 @@ impl Keyed {
         &self.entries
     }
 
-    /// A row was inserted.
-    pub(crate) fn insert(&mut self, shape: &TableShape, new: Tuple) -> Result<()> {
+    /// Per entry (same order as [`Keyed::entries`]): whether the key's first change in the
+    /// batch was an insert held with `copy` (the key was not on the target before the batch).
+    pub(crate) fn inserted(&self) -> &[bool] {
+        &self.inserted
+    }
+
+    /// A row was inserted; `copy`: when it is the key's first change in the batch, the row may
+    /// be written by `COPY`.
+    pub(crate) fn insert(&mut self, shape: &TableShape, new: Tuple, copy: bool) -> Result<()> {
         let key = key_of(shape, &new.0)?;
-        self.set(key, Net::Row(new));
+        self.set_first(key, Net::Row(new), copy);
         Ok(())
     }
 
@@ -93,7 +109,7 @@ impl Keyed {
             self.set(new_key, Net::Row(new));
             return Ok(());
         }
-        let prior = self.index.get(&new_key).map(|&i| &self.entries[i].1);
+        let prior = self.position(&new_key).map(|i| &self.entries[i].1);
         let merged = fill(new, full_old.or(known(prior)));
         let net = match (prior, merged.0.contains(&Value::UnchangedToast)) {
             (_, false) | (Some(Net::Row(_)), _) => Net::Row(merged),
@@ -105,15 +121,35 @@ impl Keyed {
 
     /// Set the net change of `key`; returns the one it replaces.
     fn set(&mut self, key: Key, net: Net) -> Option<Net> {
-        match self.index.get(&key) {
-            Some(&i) => Some(std::mem::replace(&mut self.entries[i].1, net)),
-            None => {
-                self.index.insert(key.clone(), self.entries.len());
-                self.entries.push((key, net));
-                None
-            }
-        }
+        self.set_first(key, net, false)
     }
+
+    /// [`Keyed::set`]; a key seen first here is marked `inserted`.
+    fn set_first(&mut self, key: Key, net: Net, inserted: bool) -> Option<Net> {
+        let at = hash(&key);
+        let Keyed { index, entries, .. } = self;
+        if let Some(&i) = index.find(at, |&i| entries[i].0 == key) {
+            return Some(std::mem::replace(&mut entries[i].1, net));
+        }
+        index.insert_unique(at, entries.len(), |&i| hash(&entries[i].0));
+        entries.push((key, net));
+        self.inserted.push(inserted);
+        None
+    }
+
+    /// Where `key`'s entry is.
+    fn position(&self, key: &Key) -> Option<usize> {
+        self.index.find(hash(key), |&i| self.entries[i].0 == *key).copied()
+    }
+}
+
+/// The hash of a key: XXH3 of each value, chained (NULL hashes differently from every value).
+/// Equal keys are found by comparing the keys themselves, so collisions only cost time.
+fn hash(key: &[Option<Bytes>]) -> u64 {
+    key.iter().fold(0, |seed, value| match value {
+        Some(bytes) => xxh3_64_with_seed(bytes, seed),
+        None => xxh3_64_with_seed(b"", !seed),
+    })
 }
 
 /// The row values a net change knows.
@@ -220,11 +256,11 @@ mod tests {
     fn the_last_change_of_a_key_wins_in_first_seen_order() {
         let s = shape();
         let mut k = Keyed::default();
-        k.insert(&s, row(&["1", "a", "b"])).unwrap();
-        k.insert(&s, row(&["2", "a", "b"])).unwrap();
+        k.insert(&s, row(&["1", "a", "b"]), false).unwrap();
+        k.insert(&s, row(&["2", "a", "b"]), false).unwrap();
         k.update(&s, None, row(&["1", "x", "y"])).unwrap();
         k.delete(&s, &old_key("2")).unwrap();
-        k.insert(&s, row(&["3", "c", "d"])).unwrap();
+        k.insert(&s, row(&["3", "c", "d"]), false).unwrap();
         assert_eq!(
             k.entries(),
             [
@@ -234,7 +270,7 @@ mod tests {
             ]
         );
         // Deleted, then inserted again: the new row.
-        k.insert(&s, row(&["2", "again", "b"])).unwrap();
+        k.insert(&s, row(&["2", "again", "b"]), false).unwrap();
         assert_eq!(k.entries()[1].1, Net::Row(row(&["2", "again", "b"])));
     }
 
@@ -242,7 +278,7 @@ mod tests {
     fn unchanged_toast_is_filled_from_the_batch_or_stays_partial() {
         let s = shape();
         let mut k = Keyed::default();
-        k.insert(&s, row(&["1", "a", "big"])).unwrap();
+        k.insert(&s, row(&["1", "a", "big"]), false).unwrap();
         k.update(&s, None, row(&["1", "x", "~"])).unwrap();
         assert_eq!(k.entries()[0].1, Net::Row(row(&["1", "x", "big"])));
         // Not in the batch: only the sent columns, merged; whole once every value is known.
@@ -259,7 +295,7 @@ mod tests {
     fn a_key_change_deletes_the_old_key_and_writes_the_whole_new_row() {
         let s = shape();
         let mut k = Keyed::default();
-        k.insert(&s, row(&["1", "a", "big"])).unwrap();
+        k.insert(&s, row(&["1", "a", "big"]), false).unwrap();
         k.update(&s, Some(&old_key("1")), row(&["5", "b", "~"])).unwrap();
         assert_eq!(
             k.entries(),
@@ -280,5 +316,26 @@ mod tests {
         let mut k = Keyed::default();
         k.update(&s, Some(&old_key("1")), row(&["1", "a", "b"])).unwrap();
         assert_eq!(k.entries(), [(key("1"), Net::Row(row(&["1", "a", "b"])))]);
+    }
+
+    #[test]
+    fn a_key_first_inserted_in_the_batch_is_marked_whatever_follows() {
+        let s = shape();
+        let mut k = Keyed::default();
+        k.insert(&s, row(&["1", "a", "b"]), true).unwrap();
+        k.update(&s, None, row(&["1", "x", "~"])).unwrap();
+        k.update(&s, None, row(&["2", "y", "z"])).unwrap();
+        k.insert(&s, row(&["2", "again", "z"]), true).unwrap();
+        k.insert(&s, row(&["3", "c", "d"]), false).unwrap();
+        k.insert(&s, row(&["4", "c", "d"]), true).unwrap();
+        k.delete(&s, &old_key("4")).unwrap();
+        k.insert(&s, row(&["4", "back", "d"]), true).unwrap();
+        // A key change away from an inserted key: the new key was not inserted.
+        k.insert(&s, row(&["5", "e", "f"]), true).unwrap();
+        k.update(&s, Some(&old_key("5")), row(&["6", "e", "f"])).unwrap();
+        assert_eq!(k.inserted(), [true, false, false, true, true, false]);
+        assert_eq!(k.entries()[0].1, Net::Row(row(&["1", "x", "b"])));
+        assert_eq!(k.entries()[3].1, Net::Row(row(&["4", "back", "d"])));
+        assert_eq!(k.entries()[4].1, Net::Delete);
     }
 }

@@ -9,13 +9,17 @@
 //! - in arrival order across all tables ([`Pending::ordered`]), otherwise.
 //!
 //! [`Pending::jobs`] turns them into statements: for PostgreSQL the bulk statements of
-//! [`apply_sql::bulk`] (one per table and kind), for CockroachDB the multi-row statements of
-//! [`apply_sql`]; consecutive inserts into one table always go into one statement (split
-//! where a key repeats).
+//! [`apply_sql::bulk`] (one per table and kind), and one `COPY` per keyed table for the rows
+//! whose key the batch inserted first ([`super::copy`]); for CockroachDB the multi-row
+//! statements of [`apply_sql`]; consecutive inserts into one table always go into one
+//! statement (split where a key repeats).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
+use bytes::Bytes;
+
+use super::copy;
 use super::net::{Keyed, Net, key_of};
 use crate::cdc::apply_sql::{self, Expect, Statement, TableShape};
 use crate::cdc::pgoutput::{OldTuple, Tuple, Value};
@@ -70,8 +74,15 @@ impl Pending {
             && self.shapes.values().any(|s| s.schema == shape.schema && s.name == shape.name)
     }
 
-    /// Hold `op` on `shape`'s table, per table: by key when `by_key`, else in order.
-    pub(crate) fn table(&mut self, shape: &Arc<TableShape>, by_key: bool, op: Op) -> Result<()> {
+    /// Hold `op` on `shape`'s table, per table: by key when `by_key`, else in order. `copy`:
+    /// an insert that is its key's first change in the batch may be written by `COPY`.
+    pub(crate) fn table(
+        &mut self,
+        shape: &Arc<TableShape>,
+        by_key: bool,
+        op: Op,
+        copy: bool,
+    ) -> Result<()> {
         self.count(shape, &op);
         let at = address(shape);
         let index = match self.by_shape.get(&at) {
@@ -88,7 +99,7 @@ impl Pending {
             }
         };
         match (&mut self.tables[index].1, op) {
-            (Changes::Keyed(keyed), Op::Insert(new)) => keyed.insert(shape, new),
+            (Changes::Keyed(keyed), Op::Insert(new)) => keyed.insert(shape, new, copy),
             (Changes::Keyed(keyed), Op::Update(old, new)) => keyed.update(shape, old.as_ref(), new),
             (Changes::Keyed(keyed), Op::Delete(old)) => keyed.delete(shape, &old),
             (Changes::Ordered(ops), op) => {
@@ -149,13 +160,15 @@ pub(crate) enum Job<'a> {
     Bulk { shape: &'a TableShape, sql: String, arrays: Vec<Vec<Option<&'a str>>>, expect: Expect },
     /// A statement of [`apply_sql`].
     One { shape: &'a TableShape, statement: Statement },
+    /// A `COPY .. FROM STDIN` of new rows ([`apply_sql::bulk::copy_in`]) and its data.
+    Copy { shape: &'a TableShape, sql: String, data: Bytes, rows: u64 },
 }
 
 impl Job<'_> {
     /// The table it changes.
     pub(crate) fn shape(&self) -> &TableShape {
         match self {
-            Job::Bulk { shape, .. } | Job::One { shape, .. } => shape,
+            Job::Bulk { shape, .. } | Job::One { shape, .. } | Job::Copy { shape, .. } => shape,
         }
     }
 
@@ -164,11 +177,12 @@ impl Job<'_> {
         match self {
             Job::Bulk { expect, .. } => *expect,
             Job::One { statement, .. } => statement.expect,
+            Job::Copy { rows, .. } => Expect::Exactly(*rows),
         }
     }
 }
 
-/// Deletes, whole rows and partial updates of a table held by key.
+/// Deletes, new rows, whole rows and partial updates of a table held by key.
 fn keyed_jobs<'a>(
     dialect: Dialect,
     shape: &'a TableShape,
@@ -176,12 +190,20 @@ fn keyed_jobs<'a>(
     jobs: &mut Vec<Job<'a>>,
 ) -> Result<()> {
     let (mut deleted, mut rows, mut partial) = (Vec::new(), Vec::new(), Vec::new());
-    for (key, net) in keyed.entries() {
+    let mut new_rows = Vec::new();
+    let copy = dialect == Dialect::Postgres;
+    for ((key, net), &inserted) in keyed.entries().iter().zip(keyed.inserted()) {
         match net {
             Net::Delete => deleted.push(key),
+            Net::Row(row) if inserted && copy => new_rows.push(row),
             Net::Row(row) => rows.push(row),
             Net::Partial(row) => partial.push(row),
         }
+    }
+    if !new_rows.is_empty() {
+        let data = copy::encode(shape, &new_rows)?;
+        let sql = apply_sql::bulk::copy_in(shape);
+        jobs.push(Job::Copy { shape, sql, data, rows: new_rows.len() as u64 });
     }
     if !deleted.is_empty() {
         let count = deleted.len() as u64;
@@ -272,15 +294,7 @@ fn upsert_jobs<'a>(
     let (sql, expect) = apply_sql::bulk::upsert(shape, rows.len() as u64);
     let mut arrays = vec![Vec::with_capacity(rows.len()); shape.columns.len()];
     for row in rows {
-        if row.0.len() != shape.columns.len() {
-            return Err(Error::internal(format!(
-                "table {}: a row of {} values for {} columns (stale relation?)",
-                shape.quoted(),
-                row.0.len(),
-                shape.columns.len()
-            )));
-        }
-        for (i, (array, value)) in arrays.iter_mut().zip(&row.0).enumerate() {
+        for (i, (array, value)) in arrays.iter_mut().zip(shape.values(row)?).enumerate() {
             array.push(text(shape, i, value)?);
         }
     }
@@ -365,6 +379,11 @@ mod tests {
                     statement.expect,
                     vec![statement.params.clone()],
                 ),
+                Job::Copy { data, rows, .. } => (
+                    "copy".into(),
+                    Expect::Exactly(*rows),
+                    vec![vec![Some(String::from_utf8(data.to_vec()).unwrap())]],
+                ),
             })
             .collect()
     }
@@ -377,12 +396,12 @@ mod tests {
     fn a_keyed_table_becomes_one_delete_one_upsert_and_partial_updates() {
         let t = shape("t", &[0]);
         let mut p = Pending::default();
-        p.table(&t, true, Op::Insert(row("1", "a"))).unwrap();
-        p.table(&t, true, Op::Insert(row("2", "b"))).unwrap();
-        p.table(&t, true, Op::Update(None, row("1", "x"))).unwrap();
-        p.table(&t, true, Op::Delete(old("2"))).unwrap();
-        p.table(&t, true, Op::Update(None, row("3", "~"))).unwrap();
-        p.table(&t, true, Op::Delete(old("4"))).unwrap();
+        p.table(&t, true, Op::Insert(row("1", "a")), false).unwrap();
+        p.table(&t, true, Op::Insert(row("2", "b")), false).unwrap();
+        p.table(&t, true, Op::Update(None, row("1", "x")), false).unwrap();
+        p.table(&t, true, Op::Delete(old("2")), false).unwrap();
+        p.table(&t, true, Op::Update(None, row("3", "~")), false).unwrap();
+        p.table(&t, true, Op::Delete(old("4")), false).unwrap();
         assert_eq!(p.len(), 6);
         let jobs = p.jobs(Dialect::Postgres).unwrap();
         assert_eq!(
@@ -393,6 +412,38 @@ mod tests {
                 // Unchanged TOAST only: nothing to set, no statement.
             ]
         );
+    }
+
+    #[test]
+    fn keys_the_batch_inserted_first_are_copied_the_others_upserted() {
+        let t = shape("t", &[0]);
+        let mut p = Pending::default();
+        p.table(&t, true, Op::Insert(row("1", "a")), true).unwrap();
+        p.table(&t, true, Op::Update(None, row("1", "a2")), true).unwrap();
+        p.table(&t, true, Op::Update(None, row("2", "b")), true).unwrap();
+        p.table(&t, true, Op::Insert(row("3", "c\td")), true).unwrap();
+        // Held while COPY was off (a replay after a conflict): upserted.
+        p.table(&t, true, Op::Insert(row("4", "d")), false).unwrap();
+        p.table(&t, true, Op::Insert(row("5", "null")), true).unwrap();
+        p.table(&t, true, Op::Delete(old("5")), true).unwrap();
+        let jobs = p.jobs(Dialect::Postgres).unwrap();
+        assert_eq!(
+            summary(&jobs),
+            [
+                ("copy".into(), Expect::Exactly(2), vec![vec![s("1\ta2\n3\tc\\td\n")]]),
+                ("bulk DELETE".into(), Expect::AtMost(1), vec![vec![s("5")]]),
+                (
+                    "bulk INSERT".into(),
+                    Expect::Exactly(2),
+                    vec![vec![s("2"), s("4")], vec![s("b"), s("d")]]
+                ),
+            ]
+        );
+        assert!(matches!(&jobs[0], Job::Copy { sql, .. } if sql.starts_with("COPY \"s\".\"t\"")));
+        // CockroachDB has no COPY path: the same rows upserted.
+        let jobs = p.jobs(Dialect::Cockroach).unwrap();
+        let words: Vec<String> = summary(&jobs).into_iter().map(|(kind, ..)| kind).collect();
+        assert_eq!(words, ["bulk DELETE", "one UPSERT"]);
     }
 
     #[test]
@@ -430,9 +481,9 @@ mod tests {
     fn per_table_without_key_compaction_keeps_the_table_order() {
         let t = shape("t", &[0]);
         let mut p = Pending::default();
-        p.table(&t, false, Op::Insert(row("1", "a"))).unwrap();
-        p.table(&t, false, Op::Update(None, row("1", "b"))).unwrap();
-        p.table(&t, false, Op::Insert(row("2", "c"))).unwrap();
+        p.table(&t, false, Op::Insert(row("1", "a")), true).unwrap();
+        p.table(&t, false, Op::Update(None, row("1", "b")), true).unwrap();
+        p.table(&t, false, Op::Insert(row("2", "c")), true).unwrap();
         let jobs = p.jobs(Dialect::Postgres).unwrap();
         let words: Vec<String> = summary(&jobs).into_iter().map(|(kind, ..)| kind).collect();
         assert_eq!(words, ["bulk INSERT", "one UPDATE", "bulk INSERT"]);
@@ -442,7 +493,7 @@ mod tests {
     fn a_relearned_shape_of_a_held_table_is_noticed() {
         let (t, again, other) = (shape("t", &[0]), shape("t", &[0]), shape("o", &[0]));
         let mut p = Pending::default();
-        p.table(&t, true, Op::Insert(row("1", "a"))).unwrap();
+        p.table(&t, true, Op::Insert(row("1", "a")), false).unwrap();
         assert!(!p.holds_other_shape_of(&t));
         assert!(!p.holds_other_shape_of(&other));
         assert!(p.holds_other_shape_of(&again));

@@ -1,12 +1,20 @@
 //! Sending held changes: statements prepared once per SQL text, written pipelined, row counts
-//! checked.
+//! checked; new rows as a `COPY` each, between the pipelined windows.
+//!
+//! A `COPY` of new rows that meets a row with the same key (SQLSTATE 23505: the target holds
+//! a row the source did not have) fails the whole target transaction. That error is marked
+//! transient ([`copy_conflict`]): the session ends, its group is rolled back, and the next
+//! session replays it with upserts (`Totals::upserts_through`), so the source's rows win.
 
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::Poll;
 
+use bytes::Bytes;
+use futures_util::SinkExt;
 use futures_util::future::{MaybeDone, maybe_done};
+use tokio_postgres::error::SqlState;
 use tokio_postgres::types::{ToSql, Type};
 
 use super::pending::{Job, Pending};
@@ -26,10 +34,49 @@ const STATEMENT_CACHE: usize = 512;
 /// Apply everything `pending` holds.
 pub(super) async fn all(conn: &Connection, cache: &mut Cache, pending: &Pending) -> Result<()> {
     let jobs = pending.jobs(conn.dialect())?;
-    for jobs in jobs.chunks(PIPELINE) {
-        window(conn, cache, jobs).await?;
+    let mut rest = jobs.as_slice();
+    while let Some(first) = rest.first() {
+        if let Job::Copy { shape, sql, data, rows } = first {
+            copy(conn, shape, sql, data.clone(), *rows).await?;
+            rest = &rest[1..];
+            continue;
+        }
+        let n = rest.iter().take(PIPELINE).take_while(|j| !matches!(j, Job::Copy { .. })).count();
+        window(conn, cache, &rest[..n]).await?;
+        rest = &rest[n..];
     }
     Ok(())
+}
+
+/// Whether `error` is a `COPY` of new rows that met an existing key (see the module docs).
+pub(crate) fn copy_conflict(error: &Error) -> bool {
+    error.kind() == ErrorKind::Transient
+        && error.sqlstate() == Some(SqlState::UNIQUE_VIOLATION.code())
+}
+
+/// Run `sql` (a `COPY .. FROM STDIN`) with `data`; `rows` rows must arrive.
+async fn copy(
+    conn: &Connection,
+    shape: &TableShape,
+    sql: &str,
+    data: Bytes,
+    rows: u64,
+) -> Result<()> {
+    let failed = |e: tokio_postgres::Error| {
+        let error = Error::db(format!("copying new rows into {}", shape.quoted()), e);
+        if error.sqlstate() != Some(SqlState::UNIQUE_VIOLATION.code()) {
+            return error;
+        }
+        error.with_kind(ErrorKind::Transient).with_hint(
+            "the target already holds a row the source inserted; the transaction is applied \
+             again with upserts",
+        )
+    };
+    let sink = conn.client().copy_in::<_, Bytes>(sql).await.map_err(failed)?;
+    let mut sink = std::pin::pin!(sink);
+    sink.send(data).await.map_err(failed)?;
+    let count = sink.as_mut().finish().await.map_err(failed)?;
+    check_count(Expect::Exactly(rows), count, shape)
 }
 
 /// Run `jobs` pipelined, in order, and check each row count.
@@ -62,6 +109,7 @@ async fn prepared(
     let (sql, types) = match job {
         Job::Bulk { sql, arrays, .. } => (sql, vec![Type::TEXT_ARRAY; arrays.len()]),
         Job::One { statement, .. } => (&statement.sql, vec![Type::TEXT; statement.params.len()]),
+        Job::Copy { .. } => return Err(Error::internal("a COPY among pipelined statements")),
     };
     if let Some(found) = cache.get(sql.as_str()) {
         return Ok(found.clone());
@@ -82,6 +130,7 @@ fn params_of<'a>(job: &'a Job<'_>) -> Vec<&'a (dyn ToSql + Sync)> {
         Job::One { statement, .. } => {
             statement.params.iter().map(|p| p as &(dyn ToSql + Sync)).collect()
         }
+        Job::Copy { .. } => Vec::new(),
     }
 }
 

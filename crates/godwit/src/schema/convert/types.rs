@@ -50,31 +50,59 @@ fn join(base: &str, args: Option<&str>, tail: &str, arrays: usize) -> String {
 
 /// A CockroachDB type as PostgreSQL spells it.
 pub fn crdb_to_pg(ty: &str) -> String {
-    let p = split(ty);
+    let mut p = split(ty);
+    let zoned = time_zone(&mut p);
     let upper = p.base.to_ascii_uppercase();
-    let (base, args): (String, Option<&str>) = match upper.as_str() {
-        "INT8" | "INT" | "INT64" | "BIGINT" | "INTEGER" => ("bigint".into(), None),
-        "INT4" => ("integer".into(), None),
-        "INT2" | "SMALLINT" => ("smallint".into(), None),
-        "FLOAT8" | "FLOAT" | "DOUBLE PRECISION" => ("double precision".into(), None),
-        "FLOAT4" | "REAL" => ("real".into(), None),
-        "DECIMAL" | "NUMERIC" | "DEC" => ("numeric".into(), p.args),
-        "STRING" | "TEXT" if p.args.is_some() => ("character varying".into(), p.args),
-        "STRING" | "TEXT" => ("text".into(), None),
-        "VARCHAR" | "CHARACTER VARYING" => ("character varying".into(), p.args),
-        "CHAR" | "CHARACTER" => ("character".into(), p.args),
-        "BYTES" | "BYTEA" | "BLOB" => ("bytea".into(), None),
-        "BOOL" | "BOOLEAN" => ("boolean".into(), None),
-        "TIMESTAMP" => return join("timestamp", p.args, "without time zone", p.arrays),
-        "TIMESTAMPTZ" => return join("timestamp", p.args, "with time zone", p.arrays),
-        "TIMETZ" => return join("time", p.args, "with time zone", p.arrays),
-        "VARBIT" => ("bit varying".into(), p.args),
-        "JSON" | "JSONB" => ("jsonb".into(), None),
-        "GEOMETRY" | "GEOGRAPHY" => return spatial(&upper, p.args, p.arrays),
-        _ if is_builtin_word(&upper) => (p.base.to_ascii_lowercase(), p.args),
-        _ => (strip_database(p.base), p.args),
+    let (base, args): (String, Option<&str>) = match (upper.as_str(), zoned) {
+        ("TIMESTAMP", Some(zone)) => return join("timestamp", p.args, zone, p.arrays),
+        ("TIME", Some(zone @ "with time zone")) => return join("time", p.args, zone, p.arrays),
+        _ => match upper.as_str() {
+            "INT8" | "INT" | "INT64" | "BIGINT" | "INTEGER" => ("bigint".into(), None),
+            "INT4" => ("integer".into(), None),
+            "INT2" | "SMALLINT" => ("smallint".into(), None),
+            "FLOAT8" | "FLOAT" | "DOUBLE PRECISION" => ("double precision".into(), None),
+            "FLOAT4" | "REAL" => ("real".into(), None),
+            "DECIMAL" | "NUMERIC" | "DEC" => ("numeric".into(), p.args),
+            "STRING" | "TEXT" if p.args.is_some() => ("character varying".into(), p.args),
+            "STRING" | "TEXT" => ("text".into(), None),
+            "VARCHAR" | "CHARACTER VARYING" => ("character varying".into(), p.args),
+            "CHAR" | "CHARACTER" => ("character".into(), p.args),
+            "BYTES" | "BYTEA" | "BLOB" => ("bytea".into(), None),
+            "BOOL" | "BOOLEAN" => ("boolean".into(), None),
+            "TIMESTAMP" => return join("timestamp", p.args, "without time zone", p.arrays),
+            "TIMESTAMPTZ" => return join("timestamp", p.args, "with time zone", p.arrays),
+            "TIMETZ" => return join("time", p.args, "with time zone", p.arrays),
+            "VARBIT" => ("bit varying".into(), p.args),
+            "JSON" | "JSONB" => ("jsonb".into(), None),
+            "GEOMETRY" | "GEOGRAPHY" => return spatial(&upper, p.args, p.arrays),
+            _ if is_builtin_word(&upper) => (p.base.to_ascii_lowercase(), p.args),
+            _ => (strip_database(p.base), p.args),
+        },
     };
     join(&base, args, p.tail, p.arrays)
+}
+
+/// Take the SQL-standard `WITH[OUT] TIME ZONE` suffix off `p` (after the precision, or after
+/// the base when there is none) and return PostgreSQL's spelling of it.
+fn time_zone(p: &mut Parts<'_>) -> Option<&'static str> {
+    for (suffix, zone) in
+        [(" WITH TIME ZONE", "with time zone"), (" WITHOUT TIME ZONE", "without time zone")]
+    {
+        let tail = format!(" {}", p.tail);
+        if tail.len() == suffix.len() && tail.eq_ignore_ascii_case(suffix) {
+            p.tail = "";
+            return Some(zone);
+        }
+        let base = p.base;
+        if base.len() > suffix.len() && base.is_char_boundary(base.len() - suffix.len()) {
+            let (head, end) = base.split_at(base.len() - suffix.len());
+            if end.eq_ignore_ascii_case(suffix) {
+                p.base = head.trim_end();
+                return Some(zone);
+            }
+        }
+    }
+    None
 }
 
 /// CockroachDB `GEOMETRY(shape[,srid])` → PostGIS `geometry(Shape[,srid])`; the generic shape
@@ -186,6 +214,11 @@ mod tests {
             ("BOOL", "boolean"),
             ("TIMESTAMPTZ", "timestamp with time zone"),
             ("TIMESTAMP(3)", "timestamp(3) without time zone"),
+            ("TIMESTAMP(3) WITH TIME ZONE", "timestamp(3) with time zone"),
+            ("TIMESTAMP WITH TIME ZONE", "timestamp with time zone"),
+            ("timestamp(6) without time zone", "timestamp(6) without time zone"),
+            ("TIMESTAMP WITH TIME ZONE[]", "timestamp with time zone[]"),
+            ("TIME(3) WITH TIME ZONE", "time(3) with time zone"),
             ("JSONB", "jsonb"),
             ("INT8[]", "bigint[]"),
             ("STRING[]", "text[]"),

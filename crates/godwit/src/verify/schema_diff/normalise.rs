@@ -21,7 +21,7 @@ use crate::schema::convert::{crdb_expression_to_pg, crdb_type_to_pg};
 pub(super) fn canonical_type(ty: &str, dialect: Dialect) -> String {
     let ty = ty.trim();
     let mapped = match dialect {
-        Dialect::Cockroach if has_upper_outside_quotes(ty) => crdb_type_to_pg(&time_zone_alias(ty)),
+        Dialect::Cockroach if has_upper_outside_quotes(ty) => crdb_type_to_pg(ty),
         // `db.schema.type`: the database is not part of the type.
         Dialect::Cockroach if ty.split('.').count() == 3 && !ty.contains('"') => {
             ty.split_once('.').map_or(ty, |(_, rest)| rest).to_owned()
@@ -29,19 +29,6 @@ pub(super) fn canonical_type(ty: &str, dialect: Dialect) -> String {
         _ => ty.to_owned(),
     };
     lower_outside_quotes(&mapped)
-}
-
-/// `TIMESTAMP(3) WITH TIME ZONE` → `TIMESTAMPTZ(3)` (and `TIME ... WITH TIME ZONE` →
-/// `TIMETZ`), the spellings convert's type mapping knows.
-fn time_zone_alias(ty: &str) -> String {
-    let upper = ty.to_ascii_uppercase();
-    let Some(rest) = upper.strip_suffix(" WITH TIME ZONE") else { return ty.to_owned() };
-    for (word, alias) in [("TIMESTAMP", "TIMESTAMPTZ"), ("TIME", "TIMETZ")] {
-        if let Some(args) = rest.strip_prefix(word).filter(|a| a.is_empty() || a.starts_with('(')) {
-            return format!("{alias}{args}");
-        }
-    }
-    ty.to_owned()
 }
 
 fn has_upper_outside_quotes(text: &str) -> bool {

@@ -1,0 +1,3 @@
+select distinct column_names, key_flags, replica_identity
+from _godwit.replication_held
+where slot_name = $1 and schema_name = $2 and table_name = $3

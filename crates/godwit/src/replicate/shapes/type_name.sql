@@ -1,0 +1,1 @@
+select format_type($1, $2)
