@@ -111,9 +111,18 @@ pub struct TableShape {
     /// Indexes into `columns` of the key, in key order; empty for a table without key that is
     /// `REPLICA IDENTITY FULL` (rows are then matched on every column).
     pub key: Vec<usize>,
+    /// A key column is a PostgreSQL `GENERATED ALWAYS AS IDENTITY` column on the target: its
+    /// `INSERT`s say `OVERRIDING SYSTEM VALUE` (the source's values are written, as `COPY` and
+    /// PostgreSQL's own apply worker write them). Key columns are never `SET`.
+    pub overriding: bool,
 }
 
 impl TableShape {
+    /// What follows the column list of its `INSERT`s (see [`TableShape::overriding`]).
+    pub(crate) fn overriding(&self) -> &'static str {
+        if self.overriding { " OVERRIDING SYSTEM VALUE" } else { "" }
+    }
+
     /// `tuple`'s values; an internal error when their number is not this shape's (a stale
     /// relation).
     pub(crate) fn values<'a>(&self, tuple: &'a Tuple) -> Result<&'a [Value]> {
@@ -175,6 +184,7 @@ impl TableShape {
             name: relation.name.clone(),
             columns,
             key,
+            overriding: false,
         })
     }
 
@@ -408,14 +418,22 @@ fn render_upsert(
     let columns = column_list(shape, 0..shape.columns.len());
     let rows = tuples.join(", ");
     let key = column_list(shape, shape.key.iter().copied());
-    let base = [("table", table.as_str()), ("columns", &columns), ("rows", &rows)];
+    let base = [
+        ("table", table.as_str()),
+        ("columns", &columns),
+        ("rows", &rows),
+        ("overriding", shape.overriding()),
+    ];
     let (sql, expect) = if shape.key.is_empty() {
         (fill(include_str!("apply_sql/insert.sql"), &base), Expect::Exactly(count))
     } else if dialect == Dialect::Cockroach {
         (fill(include_str!("apply_sql/upsert_crdb.sql"), &base), Expect::Exactly(count))
     } else if shape.key.len() == shape.columns.len() {
         let template = include_str!("apply_sql/upsert_pg_keys_only.sql");
-        (fill(template, &[base[0], base[1], base[2], ("key", &key)]), Expect::AtMost(count))
+        (
+            fill(template, &[base[0], base[1], base[2], base[3], ("key", &key)]),
+            Expect::AtMost(count),
+        )
     } else {
         let assignments = (0..shape.columns.len())
             .filter(|&i| !shape.is_key(i))
@@ -425,7 +443,8 @@ fn render_upsert(
             })
             .collect::<Vec<_>>()
             .join(", ");
-        let values = [base[0], base[1], base[2], ("key", &key), ("assignments", &assignments)];
+        let values =
+            [base[0], base[1], base[2], base[3], ("key", &key), ("assignments", &assignments)];
         (fill(include_str!("apply_sql/upsert_pg.sql"), &values), Expect::Exactly(count))
     };
     Statement { sql, params: params.values, expect }

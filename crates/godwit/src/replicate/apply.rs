@@ -160,6 +160,11 @@ impl Applier {
         })
     }
 
+    /// The target's dialect.
+    pub(crate) fn dialect(&self) -> Dialect {
+        self.conn.dialect()
+    }
+
     /// The target connection (for catalog reads between changes).
     pub(crate) fn client(&self) -> &tokio_postgres::Client {
         self.conn.client()

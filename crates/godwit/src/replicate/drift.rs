@@ -21,6 +21,7 @@ use super::apply::Applier;
 use super::held::{self, Change, Layout};
 use super::shapes::{self, Fit, Paused, Shapes, TargetColumn};
 use crate::cdc::apply_sql::TableShape;
+use crate::dialect::Dialect;
 use crate::error::Result;
 use crate::event::Event;
 
@@ -49,7 +50,9 @@ pub(crate) async fn resume_fixed(
         shapes.checked(&key, columns.clone());
         let Some(columns) = columns.filter(|_| !unchanged) else { continue };
         let relation = paused.relation.as_ref();
-        let Some(ready) = ready(applier.client(), slot, &key, relation, columns).await? else {
+        let dialect = shapes.dialect();
+        let Some(ready) = ready(applier.client(), slot, &key, relation, columns, dialect).await?
+        else {
             continue;
         };
         applier.begin().await?;
@@ -80,13 +83,14 @@ async fn ready(
     (schema, name): &(String, String),
     relation: Option<&crate::cdc::pgoutput::Relation>,
     columns: Vec<TargetColumn>,
+    dialect: Dialect,
 ) -> Result<Option<Ready>> {
     for layout in held::layouts(client, slot, schema, name).await? {
-        if !matches!(fit(&layout.relation(), &columns), Some(Fit::Shape(_))) {
+        if !matches!(fit(&layout.relation(), &columns, dialect), Some(Fit::Shape(_))) {
             return Ok(None);
         }
     }
-    let current = match relation.map(|r| fit(r, &columns)) {
+    let current = match relation.map(|r| fit(r, &columns, dialect)) {
         None => None,
         Some(Some(Fit::Shape(shape))) => Some(shape),
         Some(_) => return Ok(None),
@@ -95,8 +99,12 @@ async fn ready(
 }
 
 /// [`shapes::fit`], with an error (a key the target lacks) counted as not fitting yet.
-fn fit(relation: &crate::cdc::pgoutput::Relation, columns: &[TargetColumn]) -> Option<Fit> {
-    shapes::fit(relation, Some(columns)).ok()
+fn fit(
+    relation: &crate::cdc::pgoutput::Relation,
+    columns: &[TargetColumn],
+    dialect: Dialect,
+) -> Option<Fit> {
+    shapes::fit(relation, Some(columns), dialect).ok()
 }
 
 /// Apply the changes held for `table`, in order, in the open group; returns how many.
@@ -122,7 +130,9 @@ async fn replay(
             let shape = match shapes.get(held.layout.as_ref()) {
                 Some(shape) => Arc::clone(shape),
                 None => {
-                    let Some(Fit::Shape(shape)) = fit(&held.layout.relation(), columns) else {
+                    let Some(Fit::Shape(shape)) =
+                        fit(&held.layout.relation(), columns, applier.dialect())
+                    else {
                         return Err(crate::error::Error::internal(format!(
                             "a held change of {} no longer fits the target",
                             held.layout.quoted()

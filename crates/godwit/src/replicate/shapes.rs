@@ -7,8 +7,15 @@
 //! the target, not from the stream's Type messages: the target decides how a text value is read.
 //! A table the options do not select is remembered as ignored, and its changes are skipped.
 //!
-//! Schema drift: a Relation whose columns cannot be applied to the target — the table is
-//! missing there, or a published column is ([`fit`]) — pauses that table: its changes are
+//! A `GENERATED ALWAYS AS IDENTITY` key column on a PostgreSQL target is written with
+//! `OVERRIDING SYSTEM VALUE` (PostgreSQL refuses an explicit value in an `INSERT` without it;
+//! key columns are never `SET`, so `UPDATE`'s stricter rule for them does not arise).
+//!
+//! Schema drift: a Relation whose columns cannot be applied to the target ([`fit`]) — the table
+//! is missing there; or a published column is; or a target column is `NOT NULL` without a
+//! default and not published (dropped on the source); or a published column is `GENERATED
+//! ALWAYS AS IDENTITY` there and not the key (an `UPDATE` may only set it to `DEFAULT`), or the
+//! target is CockroachDB (no `OVERRIDING SYSTEM VALUE`) — pauses that table: its changes are
 //! held ([`Target::Hold`], see [`super::held`]) while every other table keeps replicating. A
 //! table recorded as paused stays paused (also across restarts) until [`super::drift`] finds
 //! the target fixed and replays what was held.
@@ -23,7 +30,7 @@ use super::held::{Layout, Pause};
 use crate::cdc::apply_sql::{SqlType, TableShape};
 use crate::cdc::lsn::Lsn;
 use crate::cdc::pgoutput::{Relation, RelationColumn};
-use crate::dialect::{quote_ident, quote_qualified};
+use crate::dialect::{Dialect, quote_ident, quote_qualified};
 use crate::error::{Error, Result};
 use crate::schema::Filter;
 
@@ -38,6 +45,10 @@ pub(crate) struct TargetColumn {
     pub(crate) sql_type: SqlType,
     /// 1-based position in the primary key, 0 when not a key column.
     pub(crate) key_position: i32,
+    /// `GENERATED ALWAYS AS IDENTITY`.
+    pub(crate) identity_always: bool,
+    /// `NOT NULL` with no default, not identity, not generated: every insert must write it.
+    pub(crate) required: bool,
 }
 
 /// What to do with a relation's changes.
@@ -52,12 +63,19 @@ pub(crate) enum Target {
 }
 
 /// Why a relation cannot be applied to the target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Drift {
     /// The table does not exist on the target.
     NoTable,
     /// The relation's column at this index does not exist on the target.
     NoColumn(usize),
+    /// The relation's column at this index is `GENERATED ALWAYS AS IDENTITY` on the target and
+    /// cannot be written: not a key column (PostgreSQL rejects an `UPDATE` of it), or the
+    /// target is CockroachDB (no `OVERRIDING SYSTEM VALUE`).
+    IdentityAlways(usize),
+    /// This target column is `NOT NULL` without a default (nor identity, nor generated) and
+    /// the relation does not publish it (dropped on the source?): rows cannot be inserted.
+    Required(String),
 }
 
 /// A relation against the target's columns (`None`: no such table).
@@ -76,19 +94,35 @@ pub(crate) enum Fit {
 ///
 /// The errors of [`TableShape::from_relation`] (no usable key): those are not drift, the table
 /// never could be replicated as it is.
-pub(crate) fn fit(relation: &Relation, columns: Option<&[TargetColumn]>) -> Result<Fit> {
+pub(crate) fn fit(
+    relation: &Relation,
+    columns: Option<&[TargetColumn]>,
+    dialect: Dialect,
+) -> Result<Fit> {
     let Some(columns) = columns else { return Ok(Fit::Drift(Drift::NoTable)) };
     let mut types = Vec::with_capacity(relation.columns.len());
+    let mut overriding = false;
     for (i, c) in relation.columns.iter().enumerate() {
-        match columns.iter().find(|t| t.name == c.name) {
-            Some(t) => types.push(t.sql_type.clone()),
-            None => return Ok(Fit::Drift(Drift::NoColumn(i))),
+        let Some(t) = columns.iter().find(|t| t.name == c.name) else {
+            return Ok(Fit::Drift(Drift::NoColumn(i)));
+        };
+        if t.identity_always {
+            if t.key_position == 0 || dialect == Dialect::Cockroach {
+                return Ok(Fit::Drift(Drift::IdentityAlways(i)));
+            }
+            overriding = true;
         }
+        types.push(t.sql_type.clone());
+    }
+    let unpublished = |t: &&TargetColumn| !relation.columns.iter().any(|c| c.name == t.name);
+    if let Some(t) = columns.iter().filter(|t| t.required).find(unpublished) {
+        return Ok(Fit::Drift(Drift::Required(t.name.clone())));
     }
     let mut key: Vec<&TargetColumn> = columns.iter().filter(|c| c.key_position > 0).collect();
     key.sort_by_key(|c| c.key_position);
     let key: Vec<&str> = key.iter().map(|c| c.name.as_str()).collect();
-    TableShape::from_relation(relation, &key, types).map(Fit::Shape)
+    let shape = TableShape::from_relation(relation, &key, types)?;
+    Ok(Fit::Shape(TableShape { overriding, ..shape }))
 }
 
 /// The reason, column and fix of `drift` of `relation` (`type_name`: the column's source type).
@@ -115,6 +149,32 @@ pub(crate) fn describe(
                 format!("ALTER TABLE {table} ADD COLUMN {} {type_name}", quote_ident(&column)),
             )
         }
+        Drift::IdentityAlways(i) => {
+            let column = relation.columns.get(i).map(|c| c.name.clone()).unwrap_or_default();
+            let quoted = quote_ident(&column);
+            (
+                format!(
+                    "column {quoted} of table {table} is GENERATED ALWAYS AS IDENTITY on the \
+                     target, so the source's values cannot be written to it"
+                ),
+                Some(column),
+                format!("ALTER TABLE {table} ALTER COLUMN {quoted} SET GENERATED BY DEFAULT"),
+            )
+        }
+        Drift::Required(column) => {
+            let quoted = quote_ident(&column);
+            (
+                format!(
+                    "column {quoted} of table {table} is NOT NULL without a default on the \
+                     target and the source does not send it"
+                ),
+                Some(column),
+                format!(
+                    "ALTER TABLE {table} ALTER COLUMN {quoted} DROP NOT NULL (or SET DEFAULT …, \
+                     or DROP COLUMN {quoted})"
+                ),
+            )
+        }
     }
 }
 
@@ -131,7 +191,7 @@ pub(crate) struct Paused {
 }
 
 /// Relation id -> what to do with its changes; the paused tables.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Shapes {
     by_relid: HashMap<u32, Target>,
     filter: Filter,
@@ -140,11 +200,17 @@ pub(crate) struct Shapes {
     paused: BTreeMap<(String, String), Paused>,
     /// Names of non-built-in types from the stream's Type messages, by OID (for hints).
     types: HashMap<u32, String>,
+    /// The target's dialect.
+    dialect: Dialect,
 }
 
 impl Shapes {
     /// An empty cache selecting what `opts` selects, with `paused` tables paused.
-    pub(crate) fn new(opts: &ReplicateOptions, paused: Vec<(String, String)>) -> Self {
+    pub(crate) fn new(
+        opts: &ReplicateOptions,
+        paused: Vec<(String, String)>,
+        dialect: Dialect,
+    ) -> Self {
         let filter = if opts.schemas.is_empty() {
             Filter::all()
         } else {
@@ -156,7 +222,13 @@ impl Shapes {
             tables: opts.tables.clone(),
             paused: paused.into_iter().map(|t| (t, Paused::default())).collect(),
             types: HashMap::new(),
+            dialect,
         }
+    }
+
+    /// The target's dialect.
+    pub(crate) fn dialect(&self) -> Dialect {
+        self.dialect
     }
 
     /// Remember a Type message's name for `oid`.
@@ -188,7 +260,7 @@ impl Shapes {
             return Ok(None);
         }
         let columns = target_columns(target, &relation.namespace, &relation.name).await?;
-        let drift = match fit(relation, columns.as_deref())? {
+        let drift = match fit(relation, columns.as_deref(), self.dialect)? {
             Fit::Shape(shape) => {
                 self.by_relid.insert(relation.relid, Target::Apply(Arc::new(shape)));
                 return Ok(None);
@@ -197,7 +269,7 @@ impl Shapes {
         };
         let type_name = match drift {
             Drift::NoColumn(i) => self.type_name(target, &relation.columns[i]).await,
-            Drift::NoTable => String::new(),
+            Drift::NoTable | Drift::IdentityAlways(_) | Drift::Required(_) => String::new(),
         };
         let (reason, column, hint) = describe(relation, drift, &type_name);
         let paused = Paused { relation: Some(relation.clone()), fresh: false, seen: columns };
@@ -281,7 +353,13 @@ pub(crate) async fn target_columns(
             let name: String = r.get(0);
             let base = SqlType::new(r.get::<_, String>(1), r.get::<_, String>(2));
             let sql_type = if r.get(3) { base.array_of() } else { base };
-            TargetColumn { name, sql_type, key_position: r.get(4) }
+            TargetColumn {
+                name,
+                sql_type,
+                key_position: r.get(4),
+                identity_always: r.get(5),
+                required: r.get(6),
+            }
         })
         .collect();
     Ok(Some(columns))
@@ -318,6 +396,8 @@ mod tests {
                 name: (*c).into(),
                 sql_type: SqlType::new("pg_catalog", "int4"),
                 key_position: i32::from(*c == "id"),
+                identity_always: false,
+                required: false,
             })
             .collect()
     }
@@ -326,14 +406,62 @@ mod tests {
     fn published_columns_must_exist_on_the_target() {
         let r = relation(&["id", "v"]);
         // Extra target columns are fine; the shape follows the relation's order.
-        let Fit::Shape(shape) = fit(&r, Some(&target(&["v", "extra", "id"]))).unwrap() else {
+        let Fit::Shape(shape) =
+            fit(&r, Some(&target(&["v", "extra", "id"])), Dialect::Postgres).unwrap()
+        else {
             panic!("should fit")
         };
         assert_eq!(shape.key, [0]);
         assert_eq!(shape.columns.len(), 2);
         let c = relation(&["id", "v", "c"]);
-        assert_eq!(fit(&c, Some(&target(&["id", "v"]))).unwrap(), Fit::Drift(Drift::NoColumn(2)));
-        assert_eq!(fit(&c, None).unwrap(), Fit::Drift(Drift::NoTable));
+        assert_eq!(
+            fit(&c, Some(&target(&["id", "v"])), Dialect::Postgres).unwrap(),
+            Fit::Drift(Drift::NoColumn(2))
+        );
+        assert_eq!(fit(&c, None, Dialect::Postgres).unwrap(), Fit::Drift(Drift::NoTable));
+    }
+
+    #[test]
+    fn generated_always_identity_is_written_as_a_key_on_postgres_only() {
+        let r = relation(&["id", "v"]);
+        let mut columns = target(&["id", "v"]);
+        columns[0].identity_always = true;
+        let Fit::Shape(shape) = fit(&r, Some(&columns), Dialect::Postgres).unwrap() else {
+            panic!("a GENERATED ALWAYS key fits PostgreSQL (OVERRIDING SYSTEM VALUE)")
+        };
+        assert!(shape.overriding);
+        let crdb = fit(&r, Some(&columns), Dialect::Cockroach).unwrap();
+        assert_eq!(crdb, Fit::Drift(Drift::IdentityAlways(0)));
+        let mut columns = target(&["id", "v"]);
+        columns[1].identity_always = true;
+        let drift = fit(&r, Some(&columns), Dialect::Postgres).unwrap();
+        assert_eq!(drift, Fit::Drift(Drift::IdentityAlways(1)));
+        let (reason, column, hint) = describe(&r, Drift::IdentityAlways(1), "");
+        assert!(reason.contains("GENERATED ALWAYS AS IDENTITY"), "{reason}");
+        assert_eq!(column.as_deref(), Some("v"));
+        assert_eq!(hint, "ALTER TABLE \"app\".\"a\" ALTER COLUMN \"v\" SET GENERATED BY DEFAULT");
+        let Fit::Shape(plain) = fit(&r, Some(&target(&["id", "v"])), Dialect::Postgres).unwrap()
+        else {
+            panic!("should fit")
+        };
+        assert!(!plain.overriding);
+    }
+
+    #[test]
+    fn a_required_target_column_the_source_does_not_send_is_drift() {
+        let r = relation(&["id", "v"]);
+        let mut columns = target(&["id", "v", "gone"]);
+        columns[2].required = true;
+        let drift = fit(&r, Some(&columns), Dialect::Postgres).unwrap();
+        assert_eq!(drift, Fit::Drift(Drift::Required("gone".into())));
+        let (reason, column, hint) = describe(&r, Drift::Required("gone".into()), "");
+        assert!(reason.contains("NOT NULL without a default"), "{reason}");
+        assert_eq!(column.as_deref(), Some("gone"));
+        assert!(hint.starts_with("ALTER TABLE \"app\".\"a\" ALTER COLUMN \"gone\" DROP NOT NULL"));
+        // A required column the source does send is fine.
+        let mut columns = target(&["id", "v"]);
+        columns[1].required = true;
+        assert!(matches!(fit(&r, Some(&columns), Dialect::Postgres).unwrap(), Fit::Shape(_)));
     }
 
     #[test]
@@ -341,7 +469,7 @@ mod tests {
         let r = relation(&["id", "v"]);
         let mut keyless = target(&["id", "v"]);
         keyless[0].key_position = 0;
-        let err = fit(&r, Some(&keyless)).unwrap_err();
+        let err = fit(&r, Some(&keyless), Dialect::Postgres).unwrap_err();
         assert!(err.to_string().contains("no primary key"), "{err}");
     }
 

@@ -158,6 +158,7 @@ pub(crate) async fn run(
     };
     let sql = start_sql(bounds.slot, bounds.publication, totals.applied, streaming);
     transport.start_copy_both(&sql).await.map_err(failed)?;
+    let shapes = Shapes::new(opts, paused, applier.dialect());
     let mut session = Session {
         opts,
         events,
@@ -166,7 +167,7 @@ pub(crate) async fn run(
         transport,
         from: totals.applied,
         applier,
-        shapes: Shapes::new(opts, paused),
+        shapes,
         decoder: Decoder::new(streaming),
         streaming,
         spill: Spill::new(opts.spill_bytes),

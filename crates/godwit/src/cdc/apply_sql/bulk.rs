@@ -62,6 +62,7 @@ pub fn upsert(shape: &TableShape, rows: u64) -> (String, Expect) {
         ("casts", &p.casts),
         ("arrays", &p.arrays),
         ("names", &p.names),
+        ("overriding", shape.overriding()),
     ];
     if shape.key.is_empty() {
         return (fill(include_str!("bulk_insert.sql"), &base), Expect::Exactly(rows));

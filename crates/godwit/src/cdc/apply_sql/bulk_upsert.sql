@@ -1,1 +1,1 @@
-INSERT INTO {table} ({columns}) SELECT {casts} FROM unnest({arrays}) AS r({names}) ON CONFLICT ({key}) DO UPDATE SET {assignments}
+INSERT INTO {table} ({columns}){overriding} SELECT {casts} FROM unnest({arrays}) AS r({names}) ON CONFLICT ({key}) DO UPDATE SET {assignments}

@@ -1,1 +1,1 @@
-INSERT INTO {table} ({columns}) VALUES {rows}
+INSERT INTO {table} ({columns}){overriding} VALUES {rows}

@@ -398,6 +398,24 @@ fn bulk_upsert_reads_one_text_array_per_column() {
 }
 
 #[test]
+fn inserts_override_a_generated_always_identity_key() {
+    let shape = TableShape { overriding: true, ..keyed() };
+    let (sql, _) = bulk::upsert(&shape, 3);
+    assert!(
+        sql.starts_with(
+            "INSERT INTO \"App\".\"order\" (\"id\", \"Name\", \"select\") OVERRIDING SYSTEM \
+             VALUE SELECT "
+        ),
+        "{sql}"
+    );
+    let row = Tuple(vec![t("1"), t("x"), t("2")]);
+    let statement = upsert_rows(PG, &shape, &[&row]).unwrap().remove(0);
+    assert!(statement.sql.contains(") OVERRIDING SYSTEM VALUE VALUES ("), "{}", statement.sql);
+    let (sql, _) = bulk::upsert(&keyed(), 3);
+    assert!(!sql.contains("OVERRIDING"), "{sql}");
+}
+
+#[test]
 fn bulk_keys_only_does_nothing_and_keyless_inserts_with_array_casts() {
     let rel = relation(ReplicaIdentity::Default, &[("a", true), ("b", true)]);
     let shape = TableShape::from_relation(&rel, &["b", "a"], types(2)).unwrap();

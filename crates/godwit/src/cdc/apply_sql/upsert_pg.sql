@@ -1,1 +1,1 @@
-INSERT INTO {table} ({columns}) VALUES {rows} ON CONFLICT ({key}) DO UPDATE SET {assignments}
+INSERT INTO {table} ({columns}){overriding} VALUES {rows} ON CONFLICT ({key}) DO UPDATE SET {assignments}

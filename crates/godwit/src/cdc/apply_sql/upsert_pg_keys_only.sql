@@ -1,1 +1,1 @@
-INSERT INTO {table} ({columns}) VALUES {rows} ON CONFLICT ({key}) DO NOTHING
+INSERT INTO {table} ({columns}){overriding} VALUES {rows} ON CONFLICT ({key}) DO NOTHING

@@ -100,6 +100,7 @@ mod tests {
                 })
                 .collect(),
             key: vec![0],
+            overriding: false,
         }
     }
 

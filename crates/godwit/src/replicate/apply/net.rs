@@ -229,6 +229,7 @@ mod tests {
             name: "t".into(),
             columns: vec![column("id"), column("a"), column("b")],
             key: vec![0],
+            overriding: false,
         }
     }
 

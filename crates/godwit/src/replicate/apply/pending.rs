@@ -344,6 +344,7 @@ mod tests {
             name: name.into(),
             columns: vec![column("id"), column("v")],
             key: key.to_vec(),
+            overriding: false,
         })
     }
 

@@ -187,6 +187,7 @@ mod tests {
             name: "t".into(),
             columns: Vec::new(),
             key: Vec::new(),
+            overriding: false,
         };
         assert!(check_count(Expect::Exactly(1), 1, &shape).is_ok());
         let err = check_count(Expect::Exactly(1), 0, &shape).unwrap_err();

@@ -5,7 +5,9 @@ select a.attname::text,
        coalesce((select k.position
                  from pg_index i, unnest(i.indkey::int2[]) with ordinality as k (attnum, position)
                  where i.indrelid = c.oid and i.indisprimary and k.attnum = a.attnum),
-                0)::int4 as key_position
+                0)::int4 as key_position,
+       a.attidentity = 'a' as identity_always,
+       a.attnotnull and not a.atthasdef and a.attidentity = '' and a.attgenerated = '' as required
 from pg_class c
 join pg_namespace n on n.oid = c.relnamespace
 join pg_attribute a on a.attrelid = c.oid
