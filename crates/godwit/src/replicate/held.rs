@@ -33,6 +33,9 @@ pub(crate) const HELD_BUFFER: usize = 5_000;
 /// Held rows per `INSERT` statement (14 parameters each).
 const INSERT_ROWS: usize = 400;
 
+/// Tables per counter statement (4 parameters each).
+const TALLY_ROWS: usize = 1_000;
+
 /// Held changes read per query while replaying.
 pub(crate) const REPLAY_BATCH: usize = 1_000;
 
@@ -370,7 +373,7 @@ impl Ledger {
     pub(crate) async fn write(&mut self, target: &Client, lsn: Lsn) -> Result<()> {
         let states = self.state_statements();
         let mut statements = self.held_statements();
-        statements.extend(self.tally_statement(lsn));
+        statements.extend(self.tally_statements(lsn));
         self.clear();
         for state in &states {
             run(target, std::slice::from_ref(state)).await?;
@@ -419,7 +422,7 @@ impl Ledger {
     }
 
     /// One upsert adding the group's applied and held changes per table.
-    fn tally_statement(&self, lsn: Lsn) -> Option<Statement> {
+    fn tally_statements(&self, lsn: Lsn) -> Vec<Statement> {
         let mut per_table: BTreeMap<(String, String), (i64, i64)> = BTreeMap::new();
         for (shape, n) in self.applied.values() {
             per_table.entry((shape.schema.clone(), shape.name.clone())).or_default().0 += n;
@@ -427,22 +430,25 @@ impl Ledger {
         for (table, n) in &self.held_counts {
             per_table.entry(table.clone()).or_default().1 += n;
         }
-        if per_table.is_empty() {
-            return None;
-        }
-        let mut params: Vec<Param> =
-            vec![Box::new(self.slot.clone()), Box::new(lsn.to_pg_string())];
-        let rows = per_table.len();
-        for ((schema, name), (applied, held)) in per_table {
-            params.extend([
-                Box::new(schema) as Param,
-                Box::new(name),
-                Box::new(applied),
-                Box::new(held),
-            ]);
-        }
-        let sql = include_str!("held/tally.sql").replace("{rows}", &values(2, 4, rows));
-        Some(Statement { sql, params })
+        let per_table: Vec<_> = per_table.into_iter().collect();
+        // At most TALLY_ROWS tables per statement: 4 parameters each, 65,535 at most in all.
+        per_table
+            .chunks(TALLY_ROWS)
+            .map(|chunk| {
+                let mut params: Vec<Param> =
+                    vec![Box::new(self.slot.clone()), Box::new(lsn.to_pg_string())];
+                for ((schema, name), (applied, held)) in chunk {
+                    params.extend([
+                        Box::new(schema.clone()) as Param,
+                        Box::new(name.clone()),
+                        Box::new(*applied),
+                        Box::new(*held),
+                    ]);
+                }
+                let rows = values(2, 4, chunk.len());
+                Statement { sql: include_str!("held/tally.sql").replace("{rows}", &rows), params }
+            })
+            .collect()
     }
 }
 
@@ -691,6 +697,32 @@ mod tests {
     fn layouts_become_relations_and_back() {
         let l = layout();
         assert_eq!(Layout::of(&l.relation()), *l);
+    }
+
+    #[test]
+    fn counters_of_many_tables_stay_under_the_parameter_limit() {
+        let mut ledger = Ledger::new("slot");
+        let shapes: Vec<Arc<TableShape>> = (0..2_500)
+            .map(|i| {
+                Arc::new(TableShape {
+                    schema: "s".into(),
+                    name: format!("t{i}"),
+                    columns: Vec::new(),
+                    key: Vec::new(),
+                    overriding: false,
+                })
+            })
+            .collect();
+        for shape in &shapes {
+            ledger.applied(shape);
+            ledger.applied(shape);
+        }
+        let statements = ledger.tally_statements(Lsn(1));
+        let sizes: Vec<usize> = statements.iter().map(|s| s.params.len()).collect();
+        assert_eq!(sizes, [2 + 4 * 1_000, 2 + 4 * 1_000, 2 + 4 * 500]);
+        let last = &statements[2].sql;
+        assert!(last.contains("($1, $2, $1999, $2000, $2001, $2002)\n"), "{last}");
+        assert!(!last.contains("$2003"), "{last}");
     }
 
     #[test]
