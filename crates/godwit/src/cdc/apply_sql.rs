@@ -484,6 +484,22 @@ fn condition(
     Ok(parts.join(" AND "))
 }
 
+/// The target's values of `columns` (as text) in the row with the key of `old`: what a
+/// key-changing update left out as unchanged TOAST values, read back as PostgreSQL's own apply
+/// worker reads its local row. At most one row (the key is the target's primary key).
+pub fn old_values(shape: &TableShape, old: &[Value], columns: &[usize]) -> Result<Statement> {
+    let mut params = Params::default();
+    let key = key_of(shape, old)?;
+    let condition = condition(shape, old, &mut params, Some(key))?;
+    let list: Vec<String> =
+        columns.iter().map(|&i| format!("{}::text", quote_ident(&shape.columns[i].name))).collect();
+    let sql = fill(
+        include_str!("apply_sql/old_values.sql"),
+        &[("columns", &list.join(", ")), ("table", &shape.quoted()), ("condition", &condition)],
+    );
+    Ok(Statement { sql, params: params.values, expect: Expect::AtMost(1) })
+}
+
 /// The key values of a row, as text.
 fn key_of(shape: &TableShape, row: &[Value]) -> Result<Vec<Option<String>>> {
     shape.key.iter().map(|&i| text(shape, i, &row[i])).collect()

@@ -27,14 +27,15 @@
 //!
 //! On the per-table path, the rows of keys whose first change in the batch is an insert (new
 //! on the source, so absent from a target that mirrors it; [`net`]) go in one text-format
-//! `COPY` per table ([`copy`]) rather than the upsert: no conflict check per row, and the
-//! server's batched heap inserts (about a third of the upsert's cost; what makes one large
-//! source transaction of inserts apply as fast as PostgreSQL's own subscriber). No savepoint
-//! guards it (each one that writes is a subtransaction, and past 64 of them every snapshot on
-//! the server gets slower): a `COPY` meeting an existing key (23505, a diverged target) fails
-//! the group like any apply failure; the session ends, the group is rolled back and replayed
-//! from the recorded position with `COPY` off up to the source's WAL end reported by then
-//! ([`Applier::copy_inserts`], `Totals::upserts_through`), so the source's rows win and
+//! `COPY` per table ([`copy`]) rather than the upsert (and so do runs of inserts into a table
+//! without key and without unique index, where nothing can conflict): no conflict check per
+//! row, and the server's batched heap inserts (about a third of the upsert's cost; what makes
+//! one large source transaction of inserts apply as fast as PostgreSQL's own subscriber). No
+//! savepoint guards it (each one that writes is a subtransaction, and past 64 of them every
+//! snapshot on the server gets slower): a `COPY` meeting an existing key (23505, a diverged
+//! target) fails the group like any apply failure; the session ends, the group is rolled back
+//! and replayed from the recorded position with `COPY` off up to the source's WAL end reported
+//! by then ([`Applier::copy_inserts`], `Totals::upserts_through`), so the source's rows win and
 //! nothing is confirmed before the target commits.
 //!
 //! The commit writes the end LSN of the group's last source transaction to
@@ -63,6 +64,7 @@ use std::time::Instant;
 
 use tokio::task::JoinHandle;
 use tokio_postgres::error::SqlState;
+use tokio_postgres::types::{ToSql, Type};
 
 use self::pending::{Job, Op, Pending};
 use super::Truncate;
@@ -70,7 +72,7 @@ use super::checkpoint::{self, SourceAt};
 use super::held::Ledger;
 use crate::cdc::apply_sql::{self, TableShape};
 use crate::cdc::lsn::Lsn;
-use crate::cdc::pgoutput::{OldTuple, TruncateOptions, Tuple};
+use crate::cdc::pgoutput::{OldTuple, TruncateOptions, Tuple, Value};
 use crate::conn::Connection;
 use crate::dialect::Dialect;
 use crate::error::{Error, ErrorKind, Result};
@@ -348,6 +350,7 @@ impl Applier {
         }
         if self.per_table {
             let (by_key, copy) = self.by_key(&shape).await?;
+            let op = if by_key { self.complete_key_change(&shape, op).await? } else { op };
             self.pending.table(&shape, by_key, op, self.copy && copy)?;
         } else {
             self.pending.ordered(&shape, op);
@@ -358,13 +361,42 @@ impl Applier {
         Ok(())
     }
 
+    /// A key-changing update whose unchanged TOAST values neither the stream nor the batch
+    /// holds (the row was last written whole before this batch): read them from the target's
+    /// row under the old key, after the flush in flight (which may have written it), as
+    /// PostgreSQL's own apply worker reads its local row. No row there: left as it is (the
+    /// compaction then names the column).
+    async fn complete_key_change(&mut self, shape: &Arc<TableShape>, op: Op) -> Result<Op> {
+        let Op::Update(Some(old), mut new) = op else { return Ok(op) };
+        let missing = self.pending.unknown_on_key_change(shape, Some(&old), &new)?;
+        if missing.is_empty() {
+            return Ok(Op::Update(Some(old), new));
+        }
+        self.settle().await?;
+        let statement = apply_sql::old_values(shape, &old.tuple().0, &missing)?;
+        let client = self.conn.client();
+        let read = async {
+            let types = vec![Type::TEXT; statement.params.len()];
+            let prepared = client.prepare_typed(&statement.sql, &types).await?;
+            let params: Vec<&(dyn ToSql + Sync)> =
+                statement.params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
+            client.query_opt(&prepared, &params).await
+        };
+        let what = format!("reading unchanged values of {} on the target", shape.quoted());
+        if let Some(row) = read.await.map_err(|e| Error::db(what, e))? {
+            for (n, &i) in missing.iter().enumerate() {
+                let value: Option<String> = row.get(n);
+                new.0[i] = value.map_or(Value::Null, |v| Value::Text(v.into()));
+            }
+        }
+        Ok(Op::Update(Some(old), new))
+    }
+
     /// Whether `shape`'s changes may be compacted per key: it has a key and no other unique
     /// constraint; and whether its new rows may go by `COPY`: no row-level security applies
-    /// (both read from the target's catalog once per shape).
+    /// and, for a table without key, no unique index either (both read from the target's
+    /// catalog once per shape).
     async fn by_key(&mut self, shape: &Arc<TableShape>) -> Result<(bool, bool)> {
-        if shape.key.is_empty() {
-            return Ok((false, false));
-        }
         let at = Arc::as_ptr(shape) as usize;
         if let Some((_, by_key, copy)) = self.by_key.get(&at) {
             return Ok((*by_key, *copy));
@@ -382,7 +414,9 @@ impl Applier {
                     e,
                 )
             })?;
-        let (by_key, copy) = (!row.get::<_, bool>(0), !row.get::<_, bool>(1));
+        let (other_unique, secured): (bool, bool) = (row.get(0), row.get(1));
+        let by_key = !shape.key.is_empty() && !other_unique;
+        let copy = !secured && !other_unique;
         self.by_key.insert(at, (Arc::clone(shape), by_key, copy));
         Ok((by_key, copy))
     }

@@ -11,7 +11,8 @@
 //!   ([`Net::Partial`], applied as `UPDATE .. SET` so the target keeps the unchanged ones);
 //! - a delete deletes ([`Net::Delete`]), whatever came before it in the batch;
 //! - an update that changes the key deletes the old key and sets the whole new row (unchanged
-//!   TOAST values taken from the old row when the stream sent it whole, or from the batch).
+//!   TOAST values taken from the old row when the stream sent it whole, or from the batch, or
+//!   else read from the target's row beforehand: [`Keyed::unknown_on_key_change`] names them).
 //!
 //! Keys are distinct after this, so the deletes, the whole rows and the partial updates of
 //! one table can run as three independent statements (or sets of statements), in any order.
@@ -117,6 +118,31 @@ impl Keyed {
         };
         self.set(new_key, net);
         Ok(())
+    }
+
+    /// For an update of `old` to `new` that changes the key: the columns of `new` that are
+    /// unchanged TOAST values which neither the stream's old row nor this batch holds for the
+    /// old key (they are on the target only). Empty when the key does not change.
+    pub(crate) fn unknown_on_key_change(
+        &self,
+        shape: &TableShape,
+        old: Option<&OldTuple>,
+        new: &Tuple,
+    ) -> Result<Vec<usize>> {
+        let Some(OldTuple::Key(old_row)) = old else { return Ok(Vec::new()) };
+        if !new.0.contains(&Value::UnchangedToast) {
+            return Ok(Vec::new());
+        }
+        let old_key = key_of(shape, &old_row.0)?;
+        if new_key(shape, &new.0, Some(&old_row.0))? == old_key {
+            return Ok(Vec::new());
+        }
+        let known = known(self.position(&old_key).map(|i| &self.entries[i].1));
+        let unknown = |i: &usize| known.is_none_or(|k| k.0.get(*i) == Some(&Value::UnchangedToast));
+        Ok((0..new.0.len())
+            .filter(|&i| new.0[i] == Value::UnchangedToast)
+            .filter(unknown)
+            .collect())
     }
 
     /// Set the net change of `key`; returns the one it replaces.
@@ -251,6 +277,29 @@ mod tests {
 
     fn old_key(s: &str) -> OldTuple {
         OldTuple::Key(Tuple(vec![v(s), Value::Null, Value::Null]))
+    }
+
+    #[test]
+    fn a_key_change_names_the_unchanged_values_only_the_target_holds() {
+        let s = shape();
+        let mut k = Keyed::default();
+        let moved = row(&["2", "x", "~"]);
+        // Not in the batch: `b` must be read from the target.
+        assert_eq!(k.unknown_on_key_change(&s, Some(&old_key("1")), &moved).unwrap(), [2]);
+        // Same key, or every value sent, or the whole old row sent: nothing to read.
+        let same = row(&["1", "x", "~"]);
+        assert!(k.unknown_on_key_change(&s, Some(&old_key("1")), &same).unwrap().is_empty());
+        let whole = row(&["2", "x", "y"]);
+        assert!(k.unknown_on_key_change(&s, Some(&old_key("1")), &whole).unwrap().is_empty());
+        let full = OldTuple::Full(row(&["1", "a", "b"]));
+        assert!(k.unknown_on_key_change(&s, Some(&full), &moved).unwrap().is_empty());
+        // Written whole earlier in the batch: known.
+        k.insert(&s, row(&["1", "a", "b"]), false).unwrap();
+        assert!(k.unknown_on_key_change(&s, Some(&old_key("1")), &moved).unwrap().is_empty());
+        // Only partly known (an update of `a` with `b` unchanged): `b` still to read.
+        let mut k = Keyed::default();
+        k.update(&s, None, row(&["1", "z", "~"])).unwrap();
+        assert_eq!(k.unknown_on_key_change(&s, Some(&old_key("1")), &moved).unwrap(), [2]);
     }
 
     #[test]

@@ -38,7 +38,9 @@ pub(crate) enum Op {
 #[derive(Debug)]
 enum Changes {
     Keyed(Keyed),
-    Ordered(Vec<Op>),
+    /// In order; `true`: runs of inserts may go by `COPY` (a table without key and without
+    /// unique index, where an insert cannot conflict).
+    Ordered(Vec<Op>, bool),
 }
 
 /// Changes waiting to be applied.
@@ -75,7 +77,8 @@ impl Pending {
     }
 
     /// Hold `op` on `shape`'s table, per table: by key when `by_key`, else in order. `copy`:
-    /// an insert that is its key's first change in the batch may be written by `COPY`.
+    /// an insert that is its key's first change in the batch may be written by `COPY` (for a
+    /// table without key: the caller found no unique index, so any insert may).
     pub(crate) fn table(
         &mut self,
         shape: &Arc<TableShape>,
@@ -91,7 +94,7 @@ impl Pending {
                 let changes = if by_key && !shape.key.is_empty() {
                     Changes::Keyed(Keyed::default())
                 } else {
-                    Changes::Ordered(Vec::new())
+                    Changes::Ordered(Vec::new(), copy && shape.key.is_empty())
                 };
                 self.by_shape.insert(at, self.tables.len());
                 self.tables.push((Arc::clone(shape), changes));
@@ -102,10 +105,24 @@ impl Pending {
             (Changes::Keyed(keyed), Op::Insert(new)) => keyed.insert(shape, new, copy),
             (Changes::Keyed(keyed), Op::Update(old, new)) => keyed.update(shape, old.as_ref(), new),
             (Changes::Keyed(keyed), Op::Delete(old)) => keyed.delete(shape, &old),
-            (Changes::Ordered(ops), op) => {
+            (Changes::Ordered(ops, _), op) => {
                 ops.push(op);
                 Ok(())
             }
+        }
+    }
+
+    /// [`Keyed::unknown_on_key_change`] for `shape`'s table held by key (none otherwise).
+    pub(crate) fn unknown_on_key_change(
+        &self,
+        shape: &Arc<TableShape>,
+        old: Option<&OldTuple>,
+        new: &Tuple,
+    ) -> Result<Vec<usize>> {
+        match self.by_shape.get(&address(shape)).map(|&i| &self.tables[i].1) {
+            Some(Changes::Keyed(keyed)) => keyed.unknown_on_key_change(shape, old, new),
+            Some(Changes::Ordered(..)) => Ok(Vec::new()),
+            None => Keyed::default().unknown_on_key_change(shape, old, new),
         }
     }
 
@@ -132,12 +149,13 @@ impl Pending {
         for (shape, changes) in &self.tables {
             match changes {
                 Changes::Keyed(keyed) => keyed_jobs(dialect, shape, keyed, &mut jobs)?,
-                Changes::Ordered(ops) => {
-                    ordered_jobs(dialect, ops.iter().map(|op| (shape, op)), &mut jobs)?;
+                Changes::Ordered(ops, copy) => {
+                    let copy = *copy && dialect == Dialect::Postgres;
+                    ordered_jobs(dialect, ops.iter().map(|op| (shape, op)), copy, &mut jobs)?;
                 }
             }
         }
-        ordered_jobs(dialect, self.ordered.iter().map(|(s, op)| (s, op)), &mut jobs)?;
+        ordered_jobs(dialect, self.ordered.iter().map(|(s, op)| (s, op)), false, &mut jobs)?;
         Ok(jobs)
     }
 }
@@ -201,9 +219,7 @@ fn keyed_jobs<'a>(
         }
     }
     if !new_rows.is_empty() {
-        let data = copy::encode(shape, &new_rows)?;
-        let sql = apply_sql::bulk::copy_in(shape);
-        jobs.push(Job::Copy { shape, sql, data, rows: new_rows.len() as u64 });
+        copy_job(shape, &new_rows, jobs)?;
     }
     if !deleted.is_empty() {
         let count = deleted.len() as u64;
@@ -230,10 +246,11 @@ fn keyed_jobs<'a>(
 }
 
 /// Changes in order; runs of inserts into one table go into one statement each (a run ends
-/// where a key repeats, since one upsert may not touch a row twice).
+/// where a key repeats, since one upsert may not touch a row twice), a `COPY` when `copy`.
 fn ordered_jobs<'a>(
     dialect: Dialect,
     ops: impl Iterator<Item = (&'a Arc<TableShape>, &'a Op)>,
+    copy: bool,
     jobs: &mut Vec<Job<'a>>,
 ) -> Result<()> {
     let mut run: Vec<&'a Tuple> = Vec::new();
@@ -245,7 +262,7 @@ fn ordered_jobs<'a>(
             let key = if shape.key.is_empty() { None } else { Some(key_of(shape, &new.0)?) };
             let repeated = key.as_ref().is_some_and(|k| keys.contains(k));
             if !joins || repeated {
-                flush_run(dialect, run_shape, &mut run, jobs)?;
+                flush_run(dialect, run_shape, &mut run, copy, jobs)?;
                 keys.clear();
             }
             run_shape = Some(shape);
@@ -253,7 +270,7 @@ fn ordered_jobs<'a>(
             keys.extend(key);
             continue;
         }
-        flush_run(dialect, run_shape, &mut run, jobs)?;
+        flush_run(dialect, run_shape, &mut run, copy, jobs)?;
         keys.clear();
         let statements = match op {
             Op::Update(old, new) => apply_sql::update(dialect, shape, old.as_ref(), new)?,
@@ -262,19 +279,31 @@ fn ordered_jobs<'a>(
         };
         jobs.extend(statements.into_iter().map(|statement| Job::One { shape, statement }));
     }
-    flush_run(dialect, run_shape, &mut run, jobs)
+    flush_run(dialect, run_shape, &mut run, copy, jobs)
 }
 
 fn flush_run<'a>(
     dialect: Dialect,
     shape: Option<&'a Arc<TableShape>>,
     run: &mut Vec<&'a Tuple>,
+    copy: bool,
     jobs: &mut Vec<Job<'a>>,
 ) -> Result<()> {
-    if let Some(shape) = shape.filter(|_| !run.is_empty()) {
+    let Some(shape) = shape.filter(|_| !run.is_empty()) else { return Ok(()) };
+    if copy {
+        copy_job(shape, run, jobs)?;
+    } else {
         upsert_jobs(dialect, shape, run, jobs)?;
-        run.clear();
     }
+    run.clear();
+    Ok(())
+}
+
+/// New rows written with one `COPY`.
+fn copy_job<'a>(shape: &'a TableShape, rows: &[&Tuple], jobs: &mut Vec<Job<'a>>) -> Result<()> {
+    let data = copy::encode(shape, rows)?;
+    let sql = apply_sql::bulk::copy_in(shape);
+    jobs.push(Job::Copy { shape, sql, data, rows: rows.len() as u64 });
     Ok(())
 }
 

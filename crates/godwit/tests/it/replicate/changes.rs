@@ -3,6 +3,7 @@
 use std::time::{Duration, Instant};
 
 use godwit::replicate::{ReplicateOptions, Truncate};
+use godwit_test_support::TestDb;
 use godwit_test_support::matrix::{MATRIX_DATA, MATRIX_DDL, MATRIX_TABLES, differences};
 
 use super::{drop_slots, fingerprint, pair, start, start_ready, wait_same, wait_until};
@@ -100,22 +101,43 @@ async fn truncate_refused_stops_before_the_transaction() {
     drop_slots(&source).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_unchanged_toast_value_is_kept() {
-    let (source, target) = pair(DDL).await;
-    // Incompressible enough to be stored out of line (TOAST), so an update that does not touch
-    // it is streamed as "unchanged" without its value.
+/// Doc 1 on both sides with a body incompressible enough to be stored out of line (TOAST), so
+/// an update that does not touch it is streamed as "unchanged" without its value; the body.
+async fn toasted_doc(source: &TestDb, target: &TestDb) -> String {
     let body = "(select string_agg(md5(random()::text), '') from generate_series(1, 4000))";
     source.execute_script(&format!("insert into docs values (1, {body}, 1)")).await;
     let row = source.client().query_one("select body from docs", &[]).await.unwrap();
     let text: String = row.get(0);
     target.client().execute("insert into docs values (1, $1, 1)", &[&text]).await.unwrap();
+    text
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unchanged_toast_value_is_kept() {
+    let (source, target) = pair(DDL).await;
+    toasted_doc(&source, &target).await;
     let running = start_ready(&source, &target).await;
     source.execute_script("update docs set version = 2 where id = 1").await;
     wait_same(&source, &target, &["docs"]).await;
     let version: i32 =
         target.client().query_one("select version from docs", &[]).await.unwrap().get(0);
     assert_eq!(version, 2);
+    running.stop().await;
+    drop_slots(&source).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_change_keeps_an_unchanged_toast_value_the_target_holds() {
+    let (source, target) = pair(DDL).await;
+    let text = toasted_doc(&source, &target).await;
+    let running = start_ready(&source, &target).await;
+    // The key changes, the TOASTed body does not: the stream sends the old key and the body
+    // as "unchanged"; the row's whole value is only on the target.
+    source.execute_script("update docs set id = 2, version = 2 where id = 1").await;
+    source.execute_script("update docs set id = 3 where id = 2").await;
+    wait_same(&source, &target, &["docs"]).await;
+    let row = target.client().query_one("select id, body from docs", &[]).await.unwrap();
+    assert_eq!((row.get::<_, i32>(0), row.get::<_, String>(1)), (3, text));
     running.stop().await;
     drop_slots(&source).await;
 }

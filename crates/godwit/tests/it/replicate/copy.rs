@@ -12,20 +12,27 @@ create table pair (a text, b int, v text, primary key (a, b));
 
 const TABLES: [&str; 2] = ["big", "pair"];
 
-/// Target only: every statement that inserts into `big` or `pair`, by its first word as the
+/// Target only: every statement that inserts into one of `tables`, by its first word as the
 /// client sent it (`COPY` or `INSERT`). The triggers fire under the replica role (`ALWAYS`).
-const STATEMENT_LOG: &str = r#"
+fn statement_log(tables: &[&str]) -> String {
+    let mut sql = String::from(
+        r#"
 create table statements (seq serial, tbl text, word text);
 create function log_statement() returns trigger language plpgsql as $$
 begin
     insert into statements (tbl, word) values (tg_table_name, upper(split_part(ltrim(current_query()), ' ', 1)));
     return null;
 end $$;
-create trigger log_big after insert on big for each statement execute function log_statement();
-alter table big enable always trigger log_big;
-create trigger log_pair after insert on pair for each statement execute function log_statement();
-alter table pair enable always trigger log_pair;
-"#;
+"#,
+    );
+    for t in tables {
+        sql.push_str(&format!(
+            "create trigger log_{t} after insert on {t} for each statement execute function \
+             log_statement();\nalter table {t} enable always trigger log_{t};\n"
+        ));
+    }
+    sql
+}
 
 /// The first words of the statements logged after `seq` on `tbl`.
 async fn words(target: &godwit_test_support::TestDb, tbl: &str, after: i32) -> Vec<String> {
@@ -42,7 +49,7 @@ async fn last_seq(target: &godwit_test_support::TestDb) -> i32 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_large_insert_transaction_arrives_by_copy() {
     let (source, target) = pair(DDL).await;
-    target.execute_script(STATEMENT_LOG).await;
+    target.execute_script(&statement_log(&["big", "pair"])).await;
     let running = start_ready(&source, &target).await;
     // 60,000 rows: several flushes within one target transaction. Values the text format
     // must escape, NULLs and the string `\N` among them.
@@ -78,7 +85,7 @@ async fn a_large_insert_transaction_arrives_by_copy() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_new_row_already_on_the_target_ends_as_the_source_row() {
     let (source, target) = pair(DDL).await;
-    target.execute_script(STATEMENT_LOG).await;
+    target.execute_script(&statement_log(&["big", "pair"])).await;
     // A diverged target: rows the source does not have (yet).
     target
         .execute_script(
@@ -122,7 +129,7 @@ async fn a_new_row_already_on_the_target_ends_as_the_source_row() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rows_inserted_then_changed_in_one_transaction_end_right() {
     let (source, target) = pair(DDL).await;
-    target.execute_script(STATEMENT_LOG).await;
+    target.execute_script(&statement_log(&["big", "pair"])).await;
     let running = start_ready(&source, &target).await;
     source
         .execute_script(
@@ -147,5 +154,38 @@ async fn rows_inserted_then_changed_in_one_transaction_end_right() {
     assert_eq!(summary.reconnects, 0, "no new row met an existing key: {summary:?}");
     let seen = words(&target, "big", 0).await;
     assert!(seen.contains(&"COPY".to_owned()), "{seen:?}");
+    drop_slots(&source).await;
+}
+
+/// Tables without key (`REPLICA IDENTITY FULL`): one without unique index takes its new rows by
+/// `COPY`; one with a unique index keeps the `INSERT`. Updates and deletes still apply.
+const KEYLESS_DDL: &str = r#"
+create table journal (at int, note text);
+alter table journal replica identity full;
+create table tagged (tag text unique, n int);
+alter table tagged replica identity full;
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rows_of_a_table_without_key_or_unique_index_arrive_by_copy() {
+    let (source, target) = pair(KEYLESS_DDL).await;
+    target.execute_script(&statement_log(&["journal", "tagged"])).await;
+    let running = start_ready(&source, &target).await;
+    source
+        .execute_script(
+            "insert into journal select g % 10, 'n' || g from generate_series(1, 1000) g;
+             insert into journal values (1, 'n1');
+             insert into tagged select 't' || g, g from generate_series(1, 100) g;
+             update journal set note = 'changed' where at = 3 and note = 'n3';
+             delete from journal where at = 1 and note = 'n1';
+             delete from tagged where n = 7",
+        )
+        .await;
+    wait_same(&source, &target, &["journal", "tagged"]).await;
+    running.stop().await;
+    let journal = words(&target, "journal", 0).await;
+    assert!(!journal.is_empty() && journal.iter().all(|w| w == "COPY"), "{journal:?}");
+    let tagged = words(&target, "tagged", 0).await;
+    assert!(!tagged.is_empty() && tagged.iter().all(|w| w == "INSERT"), "{tagged:?}");
     drop_slots(&source).await;
 }
