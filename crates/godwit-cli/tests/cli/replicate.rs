@@ -30,7 +30,7 @@
 //! trial (the faults, then the outcome); a failure message includes godwit's output.
 #![allow(clippy::print_stderr)]
 
-mod harness;
+pub(crate) mod harness;
 mod workload;
 
 use std::fmt::Write as _;

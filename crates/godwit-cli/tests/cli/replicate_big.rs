@@ -29,11 +29,11 @@
 //! 2,000,000).
 #![allow(clippy::print_stderr)]
 
-use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use godwit_test_support::{TestDb, test_db};
+
+use crate::replicate::harness::Godwit;
 
 /// Rows of the big transaction unless `GODWIT_REPLICATE_BIG_ROWS` says otherwise.
 const DEFAULT_ROWS: i64 = 2_000_000;
@@ -99,24 +99,24 @@ async fn run(label: &str, extra: &[&str]) -> Run {
     }
     target.execute_script(DDL).await;
     let logs = tempfile::Builder::new().prefix("godwit-replicate-big-").tempdir().unwrap();
-    let mut godwit = Godwit::spawn(&source, &target, extra, logs.path());
-    godwit
-        .wait_for("the slot to be recorded", &target, async |t| {
-            count(t, "select count(*) from _godwit.replication where applied_lsn is not null").await
-                == 1
-        })
-        .await;
+    let args = [&["--log-format", "json"], extra].concat();
+    let log = logs.path().join("godwit.log");
+    let mut godwit = Godwit::start(&source.url(), &target.url(), &args, &log);
+    wait_for(&mut godwit, "the slot to be recorded", &target, async |t| {
+        count(t, "select count(*) from _godwit.replication where applied_lsn is not null").await
+            == 1
+    })
+    .await;
 
     let started = Instant::now();
     source.execute_script(&BIG_TRANSACTION.replace("{rows}", &rows.to_string())).await;
     let written = started.elapsed();
     source.execute_script("insert into marker values (1)").await;
     let committed = Instant::now();
-    godwit
-        .wait_for("the marker on the target", &target, async |t| {
-            count(t, "select count(*) from marker").await == 1
-        })
-        .await;
+    wait_for(&mut godwit, "the marker on the target", &target, async |t| {
+        count(t, "select count(*) from marker").await == 1
+    })
+    .await;
     let drained = committed.elapsed();
     let peak_kib = godwit.peak_rss_kib();
 
@@ -178,79 +178,29 @@ fn parse_summary(summary: &str) -> Run {
     }
 }
 
-/// A `godwit replicate` child process, its output in a log file (a pipe nobody reads could
-/// fill up and stall it).
-struct Godwit {
-    child: tokio::process::Child,
-    log: PathBuf,
+/// Poll `check` every 100 ms until it holds; fails with godwit's output if godwit ends by
+/// itself or after [`LIMIT`].
+async fn wait_for(
+    godwit: &mut Godwit,
+    what: &str,
+    db: &TestDb,
+    mut check: impl AsyncFnMut(&TestDb) -> bool,
+) {
+    let started = Instant::now();
+    while !check(db).await {
+        godwit.assert_running();
+        assert!(
+            started.elapsed() < LIMIT,
+            "timed out waiting for {what}; godwit:\n{}",
+            tail(godwit)
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
-impl Godwit {
-    fn spawn(source: &TestDb, target: &TestDb, extra: &[&str], logs: &Path) -> Godwit {
-        let log = logs.join("godwit.log");
-        let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_godwit"));
-        cmd.args(["replicate", "--source", &source.url(), "--target", &target.url()])
-            .args(["--log-format", "json"])
-            .args(extra);
-        for var in ["GODWIT_SOURCE", "GODWIT_TARGET", "PGPASSWORD", "PGHOST", "PGPORT", "PGUSER"] {
-            cmd.env_remove(var);
-        }
-        let out = std::fs::File::create(&log).unwrap();
-        cmd.stdin(Stdio::null()).stdout(out.try_clone().unwrap()).stderr(out).kill_on_drop(true);
-        Godwit { child: cmd.spawn().expect("the godwit binary starts"), log }
-    }
-
-    /// Poll `check` every 100 ms until it holds; fails with godwit's output if godwit ends by
-    /// itself or after [`LIMIT`].
-    async fn wait_for(
-        &mut self,
-        what: &str,
-        db: &TestDb,
-        mut check: impl AsyncFnMut(&TestDb) -> bool,
-    ) {
-        let started = Instant::now();
-        while !check(db).await {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                panic!("godwit replicate ended with {status}:\n{}", self.output());
-            }
-            assert!(
-                started.elapsed() < LIMIT,
-                "timed out waiting for {what}; godwit:\n{}",
-                self.output()
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-
-    /// The process's peak resident set size so far, in KiB (`VmHWM`).
-    fn peak_rss_kib(&self) -> u64 {
-        let pid = self.child.id().expect("godwit is running");
-        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-        let line = status.lines().find(|l| l.starts_with("VmHWM:")).expect("VmHWM in status");
-        let kib = line.trim_start_matches("VmHWM:").trim().trim_end_matches("kB").trim();
-        kib.parse().unwrap_or_else(|_| panic!("unreadable {line:?}"))
-    }
-
-    /// SIGTERM: exit 0 with the summary line, which is returned.
-    async fn terminate(mut self) -> String {
-        let pid = self.child.id().expect("godwit is running").to_string();
-        let sent = std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-        assert!(sent.success());
-        let status = tokio::time::timeout(LIMIT, self.child.wait())
-            .await
-            .unwrap_or_else(|_| panic!("godwit did not stop on SIGTERM:\n{}", self.output()))
-            .unwrap();
-        let output = self.output();
-        assert_eq!(status.code(), Some(0), "godwit replicate after SIGTERM:\n{output}");
-        assert!(!output.contains("panicked"), "{output}");
-        let stopped = output.lines().rev().find(|l| l.starts_with("replicate stopped:"));
-        stopped.unwrap_or_else(|| panic!("no summary line:\n{output}")).to_owned()
-    }
-
-    fn output(&self) -> String {
-        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
-        // The last lines are enough: progress events come once a second.
-        let lines: Vec<&str> = text.lines().collect();
-        lines[lines.len().saturating_sub(40)..].join("\n")
-    }
+/// The last lines of godwit's output (progress events come once a second).
+fn tail(godwit: &Godwit) -> String {
+    let text = godwit.output();
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(40)..].join("\n")
 }

@@ -94,6 +94,32 @@ pub struct ReplicateOptions {
     pub spill_bytes: usize,
 }
 
+impl ReplicateOptions {
+    /// The tables these options select (`schemas`, then `tables`).
+    pub(crate) fn selection(&self) -> Selection {
+        let schemas = if self.schemas.is_empty() {
+            crate::schema::Filter::all()
+        } else {
+            crate::schema::Filter::only(self.schemas.iter().cloned())
+        };
+        Selection { schemas, tables: self.tables.clone() }
+    }
+}
+
+/// Which source tables replication selects.
+#[derive(Debug, Clone)]
+pub(crate) struct Selection {
+    schemas: crate::schema::Filter,
+    tables: TableFilter,
+}
+
+impl Selection {
+    /// Whether `schema.table` is selected.
+    pub(crate) fn selects(&self, schema: &str, table: &str) -> bool {
+        self.schemas.includes_schema(schema) && self.tables.selects(schema, table)
+    }
+}
+
 impl Default for ReplicateOptions {
     fn default() -> Self {
         ReplicateOptions {

@@ -25,14 +25,13 @@ use std::sync::Arc;
 
 use tokio_postgres::Client;
 
-use super::ReplicateOptions;
 use super::held::{Layout, Pause};
+use super::{ReplicateOptions, Selection};
 use crate::cdc::apply_sql::{SqlType, TableShape};
 use crate::cdc::lsn::Lsn;
 use crate::cdc::pgoutput::{Relation, RelationColumn};
 use crate::dialect::{Dialect, quote_ident, quote_qualified};
 use crate::error::{Error, Result};
-use crate::schema::Filter;
 
 /// PostgreSQL's first OID for objects not built in: built-in type OIDs are the same on every
 /// PostgreSQL server (and on CockroachDB for the types it shares), so the target can name them.
@@ -194,8 +193,7 @@ pub(crate) struct Paused {
 #[derive(Debug)]
 pub(crate) struct Shapes {
     by_relid: HashMap<u32, Target>,
-    filter: Filter,
-    tables: crate::schema::TableFilter,
+    selection: Selection,
     /// Paused tables by `(schema, name)`.
     paused: BTreeMap<(String, String), Paused>,
     /// Names of non-built-in types from the stream's Type messages, by OID (for hints).
@@ -211,15 +209,9 @@ impl Shapes {
         paused: Vec<(String, String)>,
         dialect: Dialect,
     ) -> Self {
-        let filter = if opts.schemas.is_empty() {
-            Filter::all()
-        } else {
-            Filter::only(opts.schemas.iter().cloned())
-        };
         Shapes {
             by_relid: HashMap::new(),
-            filter,
-            tables: opts.tables.clone(),
+            selection: opts.selection(),
             paused: paused.into_iter().map(|t| (t, Paused::default())).collect(),
             types: HashMap::new(),
             dialect,
@@ -245,8 +237,7 @@ impl Shapes {
         target: &Client,
         relation: &Relation,
     ) -> Result<Option<Pause>> {
-        let selected = self.filter.includes_schema(&relation.namespace)
-            && self.tables.selects(&relation.namespace, &relation.name);
+        let selected = self.selection.selects(&relation.namespace, &relation.name);
         if !selected {
             self.by_relid.insert(relation.relid, Target::Ignore);
             return Ok(None);

@@ -21,7 +21,6 @@ use crate::cdc::{publication, session, slot};
 use crate::conn::{ConnParams, Connection};
 use crate::dialect::quote_qualified;
 use crate::error::{Error, ErrorKind, Result};
-use crate::schema::Filter;
 
 /// Choose (and if needed create) the slot and position to stream from, recorded in
 /// `_godwit.replication`; its `applied` is always set on return.
@@ -59,11 +58,7 @@ async fn record_tables(
     opts: &ReplicateOptions,
     position: &Position,
 ) -> Result<()> {
-    let filter = if opts.schemas.is_empty() {
-        Filter::all()
-    } else {
-        Filter::only(opts.schemas.iter().cloned())
-    };
+    let selection = opts.selection();
     let rows = source
         .query(include_str!("start/publication_tables.sql"), &[&position.publication])
         .await
@@ -73,7 +68,7 @@ async fn record_tables(
     let tables: Vec<(String, String)> = rows
         .iter()
         .map(|r| (r.get(0), r.get(1)))
-        .filter(|(s, t): &(String, String)| filter.includes_schema(s) && opts.tables.selects(s, t))
+        .filter(|(s, t): &(String, String)| selection.selects(s, t))
         .collect();
     super::held::register(target, &position.slot, &tables).await
 }
@@ -177,11 +172,7 @@ async fn selected_tables(
     client: &Client,
     opts: &ReplicateOptions,
 ) -> Result<Vec<(String, String)>> {
-    let filter = if opts.schemas.is_empty() {
-        Filter::all()
-    } else {
-        Filter::only(opts.schemas.iter().cloned())
-    };
+    let selection = opts.selection();
     let rows = client
         .query(include_str!("start/tables.sql"), &[])
         .await
@@ -189,7 +180,7 @@ async fn selected_tables(
     let tables: Vec<(String, String)> = rows
         .iter()
         .map(|r| (r.get(0), r.get(1)))
-        .filter(|(s, t): &(String, String)| filter.includes_schema(s) && opts.tables.selects(s, t))
+        .filter(|(s, t): &(String, String)| selection.selects(s, t))
         .collect();
     if tables.is_empty() {
         return Err(Error::config("no source table is selected for replication")

@@ -94,23 +94,38 @@ impl Trial {
     }
 }
 
-/// A `godwit replicate` process (the real binary: SIGKILL is real), its output appended to
-/// the trial's log.
-pub(super) struct Godwit {
+/// A `godwit replicate` process (the real binary: SIGKILL is real), its output appended to a
+/// log file (a pipe nobody reads could fill up and stall it).
+pub(crate) struct Godwit {
     child: tokio::process::Child,
     log: PathBuf,
 }
 
 impl Godwit {
+    /// Replicating the trial's databases, into the trial's log.
     pub(super) fn spawn(trial: &Trial) -> Godwit {
+        Godwit::start(&trial.source_url, &trial.target_url, &[], &trial.log)
+    }
+
+    /// `godwit replicate --source source --target target extra..`, its output appended to `log`.
+    pub(crate) fn start(source: &str, target: &str, extra: &[&str], log: &Path) -> Godwit {
         let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_godwit"));
-        cmd.args(["replicate", "--source", &trial.source_url, "--target", &trial.target_url]);
+        cmd.args(["replicate", "--source", source, "--target", target]).args(extra);
         for var in ["GODWIT_SOURCE", "GODWIT_TARGET", "PGPASSWORD", "PGHOST", "PGPORT", "PGUSER"] {
             cmd.env_remove(var);
         }
-        let out = std::fs::OpenOptions::new().create(true).append(true).open(&trial.log).unwrap();
+        let out = std::fs::OpenOptions::new().create(true).append(true).open(log).unwrap();
         cmd.stdin(Stdio::null()).stdout(out.try_clone().unwrap()).stderr(out).kill_on_drop(true);
-        Godwit { child: cmd.spawn().expect("the godwit binary starts"), log: trial.log.clone() }
+        Godwit { child: cmd.spawn().expect("the godwit binary starts"), log: log.to_owned() }
+    }
+
+    /// Its peak resident set size so far, in KiB (`VmHWM` of `/proc/<pid>/status`).
+    pub(crate) fn peak_rss_kib(&self) -> u64 {
+        let pid = self.child.id().expect("godwit is running");
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+        let line = status.lines().find(|l| l.starts_with("VmHWM:")).expect("VmHWM in status");
+        let kib = line.trim_start_matches("VmHWM:").trim().trim_end_matches("kB").trim();
+        kib.parse().unwrap_or_else(|_| panic!("unreadable {line:?}"))
     }
 
     /// SIGKILL, and wait for the process to be gone.
@@ -122,14 +137,14 @@ impl Godwit {
     }
 
     /// Fail the test, with godwit's output, if the process ended by itself.
-    pub(super) fn assert_running(&mut self) {
+    pub(crate) fn assert_running(&mut self) {
         if let Some(status) = self.child.try_wait().unwrap() {
             panic!("godwit replicate ended by itself with {status}:\n{}", self.output());
         }
     }
 
-    /// SIGTERM: it must exit 0 and say where it stopped; returns that line.
-    pub(super) async fn terminate(mut self) -> String {
+    /// SIGTERM: it must exit 0, without a panic, and say where it stopped; returns that line.
+    pub(crate) async fn terminate(mut self) -> String {
         self.assert_running();
         let pid = self.child.id().unwrap().to_string();
         let sent = std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap();
@@ -140,11 +155,13 @@ impl Godwit {
             .unwrap();
         let output = self.output();
         assert_eq!(status.code(), Some(0), "godwit replicate after SIGTERM:\n{output}");
+        assert!(!output.contains("panicked"), "{output}");
         let stopped = output.lines().rev().find(|l| l.starts_with("replicate stopped:"));
         stopped.unwrap_or_else(|| panic!("no summary line:\n{output}")).to_owned()
     }
 
-    fn output(&self) -> String {
+    /// What it wrote so far.
+    pub(crate) fn output(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 }
